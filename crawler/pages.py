@@ -1,0 +1,41 @@
+"""A downloaded response becomes a Page for the pipelines — or a counted drop."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from scrapy.http import HtmlResponse, Response, TextResponse
+
+from crawler.extensions.docstats import count_drop
+from crawler.items import Page
+
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def is_html(response: Response) -> bool:
+    if isinstance(response, HtmlResponse):
+        return True
+    ctype = response.headers.get("Content-Type") or b""
+    return isinstance(response, TextResponse) and any(t in ctype for t in HTML_TYPES)
+
+
+def page_from_response(crawler, response: Response, seed=None) -> Page | None:
+    if not is_html(response):
+        ctype = (response.headers.get("Content-Type") or b"?").decode("latin-1")
+        count_drop(crawler, "not_html", response.url, ctype)
+        return None
+    crawler.stats.inc_value("articles/fetched")
+    return Page(fetched_url=response.url, html=response.text, crawled_at=now_iso(),
+                seed=seed.name if seed else None,
+                prune_xpaths=list(seed.prune_xpaths) if seed else [])
+
+
+def apply_default_feed(settings) -> None:
+    """From a spider's update_settings: the default feed when the user configured none."""
+    uri = settings.get("DEFAULT_FEED_URI")
+    if uri and not settings.getdict("FEEDS"):
+        settings.set("FEEDS", {uri: {"format": settings.get("DEFAULT_FEED_FORMAT", "jsonlines")}},
+                     priority="spider")

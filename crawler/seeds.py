@@ -1,0 +1,85 @@
+"""Seed files: one TOML file per news site (seeds/<site>.toml). A site's quirks are data here."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SeedError(ValueError):
+    """A seed file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Seed:
+    name: str
+    allowed_domains: tuple[str, ...]
+    article_pattern: re.Pattern[str]
+    start_urls: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    prune_xpaths: tuple[str, ...] = ()
+    max_depth: int = 2
+    path: str = field(default="", compare=False)
+
+    def is_article(self, url: str) -> bool:
+        return bool(self.article_pattern.search(url))
+
+
+def _strings(data: dict, key: str, where: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SeedError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def parse_seed(data: dict, where: str) -> Seed:
+    unknown = set(data) - {"name", "allowed_domains", "article_pattern", "start_urls", "sitemaps",
+                           "feeds", "prune_xpaths", "max_depth", "notes"}
+    if unknown:
+        raise SeedError(f"{where}: unknown keys {sorted(unknown)}")
+    for key in ("name", "allowed_domains", "article_pattern"):
+        if key not in data:
+            raise SeedError(f"{where}: '{key}' is required")
+    try:
+        pattern = re.compile(data["article_pattern"])
+    except re.error as exc:
+        raise SeedError(f"{where}: article_pattern is not a regular expression: {exc}") from exc
+    seed = Seed(
+        name=data["name"],
+        allowed_domains=_strings(data, "allowed_domains", where),
+        article_pattern=pattern,
+        start_urls=_strings(data, "start_urls", where),
+        sitemaps=_strings(data, "sitemaps", where),
+        feeds=_strings(data, "feeds", where),
+        prune_xpaths=_strings(data, "prune_xpaths", where),
+        max_depth=int(data.get("max_depth", 2)),
+        path=where,
+    )
+    if not (seed.start_urls or seed.sitemaps or seed.feeds):
+        raise SeedError(f"{where}: give at least one of start_urls, sitemaps, feeds")
+    return seed
+
+
+def load_seed_file(path: Path) -> Seed:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SeedError(f"{path}: {exc}") from exc
+    return parse_seed(data, str(path))
+
+
+def load_seeds(path: str | Path) -> list[Seed]:
+    """A seed file, or every *.toml file of a folder (sorted by name)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.toml"))
+        if not files:
+            raise SeedError(f"{path}: no *.toml seed files")
+        return [load_seed_file(f) for f in files]
+    if not path.exists():
+        raise SeedError(f"{path}: no such seed file or folder")
+    return [load_seed_file(path)]

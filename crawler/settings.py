@@ -1,0 +1,83 @@
+"""Settings of the Arabic news crawler. Every knob is a setting: override with -s NAME=VALUE."""
+
+from crawler.items import DOCUMENT_FIELDS
+
+BOT_NAME = "arabic_news"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- where to crawl -------------------------------------------------------------------
+SEEDS_DIR = "seeds"            # `scrapy crawl news` crawls every seeds/*.toml
+SKIP_SEEN_ARTICLES = True      # do not re-download article URLs the state store has seen
+
+# --- politeness on real sites -----------------------------------------------------------
+USER_AGENT = "arabic-news-crawler/0.1"
+CONTACT = ""                   # a URL or e-mail for site owners; appended to the User-Agent
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+
+# Off: neither belongs in an unattended crawler (see FIELD-NOTES: remote control leaves
+# job files behind after kill -9).
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# --- the cleaning pipeline ----------------------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.boilerplate.BoilerplatePipeline": 200,
+    "pipelines.normalize.NormalizePipeline": 300,
+    "pipelines.language.LanguagePipeline": 400,
+    # quality before dedupe: a page dropped as not-an-article must not claim keys in the store
+    "pipelines.quality.QualityPipeline": 500,
+    "pipelines.dedupe.DedupePipeline": 600,
+    "pipelines.document.DocumentPipeline": 700,
+}
+EXTRACT_PRUNE_XPATHS = []      # XPath expressions pruned from every page before extraction
+EXTRACT_IN_THREAD = True       # extraction off the reactor thread
+BOILERPLATE_MARKERS_FILE = ""  # a replacement for pipelines/markers.toml
+LANGUAGES = ["ar"]             # documents in other languages are dropped
+LANGUAGE_SAMPLE_CHARS = 3000
+QUALITY_MIN_WORDS = 60
+QUALITY_MIN_WORDS_UNMARKED = 150   # pages with neither og:type/JSON-LD article nor a real date
+QUALITY_MAX_LINK_SHARE = 0.4
+QUALITY_MAX_HEADLINE_SHARE = 0.3
+QUALITY_MIN_NEIGHBOUR_OVERLAP = 0.02
+STATE_URI = "sqlite:///.state/state.sqlite"
+DEDUPE_ENABLED = True          # False: keep the URL check, drop the content checks
+DEDUPE_NEAR_THRESHOLD = 0.8
+DEDUPE_MINHASH_PERMUTATIONS = 128
+DEDUPE_MINHASH_BANDS = 16
+DEDUPE_SHINGLE_WORDS = 3
+DEDUPE_MINHASH_SEED = 1
+
+EXTENSIONS = {
+    "crawler.extensions.docstats.DocStats": 100,
+    "crawler.extensions.summary.CrawlSummary": 200,
+}
+SUMMARY_FILE = ""              # also write the end-of-run summary here, as JSON
+LOG_FORMATTER = "crawler.extensions.docstats.QuietDropsLogFormatter"
+LOG_LEVEL = "INFO"
+
+# --- feeds --------------------------------------------------------------------------------
+# Used only when no feed is configured (no FEEDS, no -o/-O): Scrapy adds the FEEDS
+# setting to the feeds given on the command line, so a default there would always be written.
+DEFAULT_FEED_URI = "output/%(name)s-%(time)s.jsonl"
+DEFAULT_FEED_FORMAT = "jsonlines"
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = list(DOCUMENT_FIELDS)  # the contract's fields, in its order
+FEED_EXPORTERS = {
+    "jsonlines": "crawler.exporters.FlushingJsonLinesItemExporter",
+    "jsonl": "crawler.exporters.FlushingJsonLinesItemExporter",
+    "txt": "crawler.exporters.TxtItemExporter",
+}

@@ -1,0 +1,186 @@
+"""The one generic news spider: seed files say where to look, this says how.
+
+Discovery: sitemaps (indexes, gzip, Google News), RSS/Atom feeds and section pages; links
+are followed within the seed's domains; only URLs that match the seed's article pattern
+become pages for the pipelines.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import scrapy
+from lxml import etree
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.extensions.docstats import count_drop
+from crawler.pages import apply_default_feed, page_from_response
+from crawler.seeds import Seed, SeedError, load_seeds
+from crawler.state import state_store
+from pipelines.urls import clean_url
+
+logger = logging.getLogger(__name__)
+
+# Feeds and sitemaps are parsed with entities and network access off: a hostile file
+# must not expand a billion laughs or make us fetch anything.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, seeds: str | None = None, site: str | None = None, urls: str | None = None,
+                 *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seeds_arg, self.site_arg, self.urls_arg = seeds, site, urls
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        apply_default_feed(settings)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.seeds = spider._load_seeds(crawler.settings.get("SEEDS_DIR", "seeds"))
+        spider.allowed_domains = sorted({d for s in spider.seeds for d in s.allowed_domains})
+        contact = crawler.settings.get("CONTACT")
+        if contact:  # UserAgentMiddleware prefers the spider's user_agent attribute
+            spider.user_agent = f"{crawler.settings.get('USER_AGENT')} (+{contact})"
+        spider.skip_seen = crawler.settings.getbool("SKIP_SEEN_ARTICLES", True)
+        spider.links = LinkExtractor(allow_domains=spider.allowed_domains or None, unique=True)
+        return spider
+
+    def _load_seeds(self, seeds_dir: str) -> list[Seed]:
+        try:
+            seeds = load_seeds(self.seeds_arg or seeds_dir)
+        except SeedError as exc:
+            if self.urls_arg and not self.seeds_arg:
+                return []  # a URL list needs no seed; prune rules apply when one matches
+            raise
+        if self.site_arg:
+            seeds = [s for s in seeds if s.name == self.site_arg]
+            if not seeds:
+                raise SeedError(f"no seed named {self.site_arg!r} in {self.seeds_arg or seeds_dir}")
+        return seeds
+
+    async def start(self):
+        if self.urls_arg:
+            for line in Path(self.urls_arg).read_text(encoding="utf-8").splitlines():
+                url = line.strip()
+                if url and not url.startswith("#"):
+                    for request in self._article_request(url, self._seed_for(url), hops=0, listed=True):
+                        yield request
+            return
+        for seed in self.seeds:
+            meta = {"seed": seed.name, "hops": 0}
+            for url in seed.sitemaps:
+                yield scrapy.Request(url, self.parse_sitemap, meta=meta, errback=self.on_error)
+            for url in seed.feeds:
+                yield scrapy.Request(url, self.parse_feed, meta=meta, errback=self.on_error)
+            for url in seed.start_urls:
+                yield scrapy.Request(url, self.parse_section, meta=meta, errback=self.on_error)
+
+    # --- discovery -------------------------------------------------------------------
+
+    def parse_sitemap(self, response: Response):
+        seed = self._seed(response)
+        body = self._sitemap_body(response)
+        if body is None:
+            count_drop(self.crawler, "bad_sitemap", response.url, "not a sitemap")
+            return
+        try:
+            sitemap = Sitemap(body)
+        except etree.XMLSyntaxError as exc:
+            count_drop(self.crawler, "bad_sitemap", response.url, str(exc))
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            loc = response.urljoin(loc)
+            if sitemap.type == "sitemapindex":
+                yield response.follow(loc, self.parse_sitemap, meta=response.meta, errback=self.on_error)
+            elif seed.is_article(loc):
+                yield from self._article_request(loc, seed, hops=response.meta["hops"])
+
+    def _sitemap_body(self, response: Response) -> bytes | None:
+        body = response.body
+        if gzip_magic_number(response):
+            try:
+                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            except (OSError, EOFError, ValueError):
+                return None
+        return body if b"<" in body[:1024] else None
+
+    def parse_feed(self, response: Response):
+        seed = self._seed(response)
+        try:
+            root = etree.fromstring(response.body, parser=XML_PARSER)
+        except etree.XMLSyntaxError:
+            root = None
+        if root is None:
+            count_drop(self.crawler, "bad_feed", response.url, "unparseable feed")
+            return
+        links = root.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href")
+        for link in links:
+            url = response.urljoin(link.strip())
+            if url.startswith(("http://", "https://")) and seed.is_article(url):
+                yield from self._article_request(url, seed, hops=response.meta["hops"])
+
+    def parse_section(self, response: Response):
+        if not isinstance(response, TextResponse):
+            return
+        seed = self._seed(response)
+        hops = response.meta["hops"]
+        for link in self.links.extract_links(response):
+            if seed.is_article(link.url):
+                yield from self._article_request(link.url, seed, hops=hops + 1)
+            elif hops < seed.max_depth:
+                yield response.follow(link.url, self.parse_section, errback=self.on_error,
+                                      meta={"seed": seed.name, "hops": hops + 1})
+
+    # --- articles --------------------------------------------------------------------
+
+    def _article_request(self, url: str, seed: Seed | None, hops: int, listed: bool = False):
+        """A request for an article page, unless an earlier run already stored it."""
+        if self.skip_seen and state_store(self.crawler).has_url(clean_url(url)):
+            self.crawler.stats.inc_value("articles/skipped_seen")
+            return
+        yield scrapy.Request(url, self.parse_article, errback=self.on_error,
+                              meta={"seed": seed.name if seed else None, "hops": hops, "listed": listed})
+
+    def parse_article(self, response: Response):
+        seed = self._seed(response)
+        page = page_from_response(self.crawler, response, seed)
+        if page is None:
+            return
+        yield page
+        # "read also" and related links lead to more articles of the site
+        if seed and response.meta["hops"] < seed.max_depth and not response.meta.get("listed"):
+            for link in self.links.extract_links(response):
+                if seed.is_article(link.url):
+                    yield from self._article_request(link.url, seed, hops=response.meta["hops"] + 1)
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError):
+            reason = f"http_{failure.value.response.status}"
+        else:
+            reason = f"fetch_{type(failure.value).__name__}"
+        count_drop(self.crawler, reason, request.url, repr(failure.value),
+                   article=request.callback == self.parse_article)
+
+    # --- seeds -----------------------------------------------------------------------
+
+    def _seed(self, response: Response) -> Seed | None:
+        name = response.meta.get("seed")
+        return next((s for s in self.seeds if s.name == name), None)
+
+    def _seed_for(self, url: str) -> Seed | None:
+        return next((s for s in self.seeds if s.is_article(url)), None)

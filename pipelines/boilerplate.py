@@ -1,0 +1,221 @@
+"""Step 2: remove what trafilatura leaves behind in Arabic news text.
+
+Works on the extracted paragraphs, generically for any site: the markers of
+markers.toml (matched on key-normalised text) find tags lines, read-also blocks,
+related/most-read lists, comment areas, promo lines and the attribution line.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipelines.markers import Markers, default_markers, markers_from_settings
+from pipelines.normalize import content_stems, normalize_key
+
+# A marker followed by a colon (Arabic or Latin, maybe spaced) and a value.
+LABEL_VALUE = re.compile(r"^[^:：]{1,40}?\s*[:：]\s*(.+)$", re.S)
+# Tags printed as plain text are separated by one of these.
+TAG_SEPARATORS = re.compile(r"\s*(?:[،,|;؛/•#]|\s-\s)\s*")
+HEADLINE_MAX_WORDS = 25
+SHORT_LINE_MAX_WORDS = 25
+SOURCE_MAX_WORDS = 8
+
+
+@dataclass
+class Cleaned:
+    paragraphs: list[str]
+    keywords: list[str] = field(default_factory=list)
+    source: str | None = None
+    removed: dict[str, int] = field(default_factory=dict)  # paragraphs removed, by kind
+
+    def count(self, kind: str, n: int = 1) -> None:
+        self.removed[kind] = self.removed.get(kind, 0) + n
+
+
+def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] | None = None,
+          link_keys: frozenset[str] = frozenset(), markers: Markers | None = None,
+          standfirst: str | None = None, source_line: str | None = None) -> Cleaned:
+    """Split extracted paragraphs into article text, keywords and source.
+
+    `tag_links` are the tags block's link texts found in the HTML (preferred over splitting
+    a flattened tags line); `link_keys` are the page's anchor texts, key-normalised, which
+    tell a headline line from prose. `standfirst` (the summary printed under the headline)
+    and `source_line` ("المصدر: ...") are what the page shows outside the extracted body.
+    """
+    markers = markers or default_markers()
+    out = Cleaned(paragraphs=[])
+    if standfirst and normalize_key(standfirst) not in {normalize_key(p) for p in paragraphs}:
+        paragraphs = [standfirst, *paragraphs]
+        out.count("standfirst_added")
+    if source_line:
+        paragraphs = [*paragraphs, source_line]
+    keys = [normalize_key(p) for p in paragraphs]
+    title_key = normalize_key(title or "")
+    seen: set[str] = set()
+    i = 0
+    while i < len(paragraphs):
+        p, key = paragraphs[i], keys[i]
+        has_prose = bool(out.paragraphs)
+
+        if not key:
+            i += 1
+            continue
+        if title_key and key == title_key and not has_prose:
+            out.count("title")
+            i += 1
+            continue
+        if (value := _label_value(p, markers, "source")) and len(value.split()) <= SOURCE_MAX_WORDS:
+            out.source = out.source or value
+            out.count("source")
+            i += 1
+            continue
+        if _is_byline(p, key, markers) or markers.is_dateline(key):
+            out.count("byline")
+            i += 1
+            continue
+        tag_marker = markers.prefix("tags", key)
+        if tag_marker and (key == tag_marker or tag_links or _label_value(p, markers, "tags") is not None):
+            taken = _take_tags(paragraphs, keys, i, tag_links, out, markers)
+            out.count("tags", taken)
+            i += taken
+            if has_prose:
+                i = _cut_rest(paragraphs, keys, i, out, markers, "tags")
+            continue
+        if markers.prefix("read_also", key):
+            i = _skip_read_also(paragraphs, keys, i, link_keys, out, markers)
+            continue
+        if markers.is_heading("related", key, extra_words=3) or markers.is_heading("comments", key, extra_words=2):
+            kind = "related" if markers.prefix("related", key) else "comments"
+            if has_prose:
+                i = _cut_rest(paragraphs, keys, i, out, markers, kind)
+            else:
+                out.count(kind)
+                i += 1
+                while i < len(paragraphs) and _headline_like(paragraphs[i], keys[i], link_keys):
+                    out.count(kind)
+                    i += 1
+            continue
+        if markers.prefix("promo", key) and len(key.split()) <= SHORT_LINE_MAX_WORDS:
+            out.count("promo")
+            i += 1
+            continue
+        if key in seen:
+            out.count("repeated")
+            i += 1
+            continue
+        seen.add(key)
+        out.paragraphs.append(p)
+        i += 1
+    if not out.keywords and tag_links:
+        out.keywords = list(tag_links)
+    return out
+
+
+def _is_byline(paragraph: str, key: str, markers: Markers) -> bool:
+    """"كتب: name" / "بقلم name": a label and a short name, nothing that ends a sentence."""
+    if len(key.split()) > 7 or paragraph.rstrip().endswith("."):
+        return False
+    if _label_value(paragraph, markers, "byline"):
+        return True
+    return key.split()[0] in ("بقلم", "by") and len(key.split()) <= 5
+
+
+def _label_value(paragraph: str, markers: Markers, kind: str) -> str | None:
+    """The value of a "marker: value" line whose label is exactly a marker of `kind`."""
+    m = LABEL_VALUE.match(paragraph.strip())
+    if not m:
+        return None
+    label = normalize_key(paragraph.strip()[:m.start(1)])
+    return m.group(1).strip() if markers.prefix(kind, label) == label else None
+
+
+def _take_tags(paragraphs, keys, i, tag_links, out: Cleaned, markers: Markers) -> int:
+    """Read a tags line ("الوسوم: a، b") or a tags heading followed by one short line per
+    tag; return how many paragraphs it spans."""
+    value = _label_value(paragraphs[i], markers, "tags")
+    marker = markers.prefix("tags", keys[i])
+    if value is None and keys[i] != marker:
+        # "الوسوم أ ب ج" without a colon: the words after the marker
+        value = paragraphs[i].split(None, len(marker.split()))[-1] if len(keys[i].split()) > len(marker.split()) else None
+    taken = 1
+    printed: list[str] = []
+    if value:
+        printed = [t for t in TAG_SEPARATORS.split(value) if t]
+    else:
+        while i + taken < len(paragraphs) and len(keys[i + taken].split()) <= 4 \
+                and not any(markers.prefix(k, keys[i + taken]) for k in ("read_also", "related", "source")):
+            printed.append(paragraphs[i + taken])
+            taken += 1
+    # The HTML's links separate multi-word tags that a flattened line runs together.
+    out.keywords = list(tag_links) if tag_links else printed
+    return taken
+
+
+def _skip_read_also(paragraphs, keys, i, link_keys, out: Cleaned, markers: Markers) -> int:
+    """Skip a read-also line; when it is a heading, also the other article's headline
+    and, if its body follows (its first paragraph echoes the headline), the rest."""
+    marker = markers.prefix("read_also", keys[i])
+    out.count("read_also")
+    i += 1
+    if keys[i - 1] != marker:
+        return i  # inline "اقرأ أيضا: headline": one line
+    if i < len(paragraphs) and _headline_like(paragraphs[i], keys[i], link_keys):
+        headline_key = keys[i]
+        out.count("read_also")
+        i += 1
+        if i < len(paragraphs) and _echoes(headline_key, keys[i]):
+            return _cut_rest(paragraphs, keys, i, out, markers, "read_also")
+    return i
+
+
+def _cut_rest(paragraphs, keys, i, out: Cleaned, markers: Markers, kind: str) -> int:
+    """Everything from i on is not this article; only the source line and tags are kept."""
+    while i < len(paragraphs):
+        key = keys[i]
+        if not out.source and (value := _label_value(paragraphs[i], markers, "source")) \
+                and len(value.split()) <= SOURCE_MAX_WORDS:
+            out.source = value
+        elif not out.keywords and markers.prefix("tags", key):
+            _take_tags(paragraphs, keys, i, [], out, markers)
+        out.count(kind)
+        i += 1
+    return i
+
+
+def _headline_like(paragraph: str, key: str, link_keys: frozenset[str]) -> bool:
+    words = len(key.split())
+    if key in link_keys:
+        return True
+    return 0 < words <= HEADLINE_MAX_WORDS and not paragraph.rstrip().endswith((".", "。", "؟", "!", ":"))
+
+
+def _echoes(headline_key: str, paragraph_key: str) -> bool:
+    """A news article's first paragraph restates its headline: most of the headline's
+    content words reappear in it."""
+    head = content_stems(headline_key)
+    if len(head) < 3:
+        return False
+    return len(head & content_stems(paragraph_key)) >= 0.5 * len(head)
+
+
+# --- Scrapy item pipeline -------------------------------------------------------------
+
+class BoilerplatePipeline:
+    def __init__(self, markers: Markers, stats):
+        self.markers = markers
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(markers_from_settings(crawler.settings), crawler.stats)
+
+    def process_item(self, page):
+        ex = page.extracted
+        cleaned = clean(ex.paragraphs, ex.title, ex.tag_links, ex.link_keys, self.markers,
+                        ex.standfirst, ex.source_line)
+        page.paragraphs = cleaned.paragraphs
+        page.keywords = cleaned.keywords or ex.meta_tags
+        page.source = cleaned.source
+        for kind, n in cleaned.removed.items():
+            self.stats.inc_value(f"boilerplate/removed/{kind}", n)
+        return page

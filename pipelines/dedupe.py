@@ -1,0 +1,145 @@
+"""Step 6: drop documents already seen — by canonical URL, by exact key, and near-duplicates.
+
+Keys come from key-normalised text (pipelines/normalize.py), so copies that differ only in
+diacritics, hamza forms, digits or punctuation are one document. Near-duplicates: MinHash
+over word shingles, LSH bands to find candidates, then the estimated Jaccard similarity
+decides. All claims go through the state store, so they hold across runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from functools import cached_property
+
+import numpy as np
+from datasketch import MinHash
+
+from pipelines.drops import BY_REASON
+from pipelines.normalize import normalize_key
+from pipelines.state import StateStore
+from pipelines.urls import doc_id
+
+
+@dataclass(frozen=True)
+class MinHashConfig:
+    """Near-duplicate parameters. Written into the state store on first use: signatures
+    made with other parameters cannot be compared."""
+
+    num_perm: int = 128
+    bands: int = 16          # 16 bands × 8 rows: pairs above J≈0.7 become candidates...
+    shingle_words: int = 3
+    threshold: float = 0.8   # ...and the estimated Jaccard similarity decides
+    seed: int = 1
+    scheme: str = "affine32"  # datasketch's permutation scheme; sketches of two schemes never compare
+
+    def __post_init__(self):
+        if self.num_perm % self.bands:
+            raise ValueError(f"DEDUPE_MINHASH_PERMUTATIONS ({self.num_perm}) must be a multiple of bands ({self.bands})")
+        if not 0 < self.threshold <= 1:
+            raise ValueError(f"DEDUPE_NEAR_THRESHOLD must be in (0, 1], got {self.threshold}")
+
+    @property
+    def rows(self) -> int:
+        return self.num_perm // self.bands
+
+    def fingerprint(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @cached_property
+    def _permutations(self):
+        # datasketch draws its permutations from the seed; make them once, not per document
+        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=self.scheme).permutations
+
+
+def text_hash(text: str) -> str:
+    """The exact-duplicate key of a text: hex digest of its key normalisation."""
+    return hashlib.sha1(normalize_key(text).encode("utf-8")).hexdigest()
+
+
+def shingles(key_text: str, n: int) -> set[bytes]:
+    words = key_text.split()
+    if len(words) <= n:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    return {" ".join(words[i:i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
+
+
+def signature(text: str, config: MinHashConfig) -> np.ndarray:
+    m = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme,
+                permutations=config._permutations)
+    m.update_batch(list(shingles(normalize_key(text), config.shingle_words)))
+    return m.hashvalues
+
+
+def bands(sig: np.ndarray, config: MinHashConfig) -> list[bytes]:
+    r = config.rows
+    return [bytes([b]) + hashlib.blake2b(sig[b * r:(b + 1) * r].tobytes(), digest_size=12).digest()
+            for b in range(config.bands)]
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+@dataclass
+class Verdict:
+    duplicate: str | None   # None to keep; else the reason: duplicate_url, duplicate, near_duplicate
+    of: str | None = None   # the id of the document it duplicates, when known
+
+
+def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashConfig,
+          content: bool = True) -> tuple[Verdict, str]:
+    """Claim this document's URL and keys; returns the verdict and the text hash."""
+    key = text_hash(text)
+    if not store.claim_url(url):
+        return Verdict("duplicate_url"), key
+    if not content:
+        return Verdict(None), key
+    owner = store.claim_key(key, doc_id)
+    if owner is not None and owner != doc_id:
+        return Verdict("duplicate", owner), key
+    sig = signature(text, config)
+    near = store.claim_near(
+        doc_id, bands(sig, config), sig.astype(np.uint64).tobytes(),
+        lambda other: similarity(sig, np.frombuffer(other, dtype=np.uint64)) >= config.threshold)
+    if near is not None:
+        return Verdict("near_duplicate", near), key
+    return Verdict(None), key
+
+
+# --- Scrapy item pipeline -------------------------------------------------------------
+
+def minhash_config_from_settings(settings) -> MinHashConfig:
+    return MinHashConfig(
+        num_perm=settings.getint("DEDUPE_MINHASH_PERMUTATIONS", MinHashConfig.num_perm),
+        bands=settings.getint("DEDUPE_MINHASH_BANDS", MinHashConfig.bands),
+        shingle_words=settings.getint("DEDUPE_SHINGLE_WORDS", MinHashConfig.shingle_words),
+        threshold=settings.getfloat("DEDUPE_NEAR_THRESHOLD", MinHashConfig.threshold),
+        seed=settings.getint("DEDUPE_MINHASH_SEED", MinHashConfig.seed),
+    )
+
+
+class DedupePipeline:
+    """URL, exact and near-duplicate checks against the state store (STATE_URI).
+    DEDUPE_ENABLED=False keeps the URL check (a page is exported once) but turns the
+    content checks off."""
+
+    def __init__(self, store: StateStore, config: MinHashConfig, content: bool):
+        self.store = store
+        self.config = config
+        self.content = content
+        store.ensure_param("minhash", config.fingerprint())
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from crawler.state import state_store
+        return cls(state_store(crawler), minhash_config_from_settings(crawler.settings),
+                   crawler.settings.getbool("DEDUPE_ENABLED", True))
+
+    def process_item(self, page):
+        page.id = doc_id(page.url)
+        verdict, page.text_hash = check(self.store, page.id, page.url, page.text, self.config, self.content)
+        if verdict.duplicate:
+            raise BY_REASON[verdict.duplicate](f"of {verdict.of}" if verdict.of else page.url, page.fetched_url)
+        return page

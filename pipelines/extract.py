@@ -1,0 +1,359 @@
+"""Step 1: HTML → headline, paragraphs and metadata, with trafilatura doing the main-text work.
+
+The page is parsed once; this module reads what trafilatura does not give us (canonical
+link, tag links, anchor texts, page-kind hints) from the same tree, prunes read-also link
+boxes that trafilatura keeps, then hands the tree to trafilatura.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml import etree
+from scrapy.utils.defer import maybe_deferred_to_future
+from trafilatura.utils import load_html
+from twisted.internet.threads import deferToThread
+
+from pipelines.drops import ExtractFailed, NoText
+from pipelines.markers import Markers, default_markers, markers_from_settings
+from pipelines.normalize import normalize_key
+from pipelines.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
+                 "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle"}
+# Elements whose own leading text can introduce a tags block or a read-also box.
+LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "li", "label", "section", "aside")
+
+
+class ExtractionError(ValueError):
+    """The page has no parseable HTML or no main text."""
+
+
+@dataclass
+class Extracted:
+    title: str | None
+    paragraphs: list[str]
+    canonical_url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    sitename: str | None = None
+    tag_links: list[str] = field(default_factory=list)   # tags block links, page order
+    meta_tags: list[str] = field(default_factory=list)   # article:tag, meta keywords, JSON-LD keywords
+    link_keys: frozenset[str] = frozenset()              # key-normalised anchor texts of 2+ words
+    article_hint: bool = False                           # og:type / JSON-LD say "article"
+    html_lang: str | None = None
+    standfirst: str | None = None                        # the summary printed under the headline
+    source_line: str | None = None                       # an "المصدر: ..." line anywhere on the page
+
+
+def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] | None = None,
+            markers: Markers | None = None) -> Extracted:
+    """Extract one page. Raises ExtractionError when there is nothing to extract."""
+    markers = markers or default_markers()
+    try:
+        tree = load_html(html)
+    except (ValueError, etree.ParserError) as exc:  # lxml refuses some byte soups outright
+        raise ExtractionError(f"unparseable HTML: {exc}") from exc
+    if tree is None:
+        raise ExtractionError("unparseable HTML")
+
+    canonical = _canonical(tree, url)
+    jsonld = list(_jsonld_objects(tree))
+    link_keys = frozenset(k for k in (normalize_key(a.text_content()) for a in tree.iter("a"))
+                          if len(k.split()) >= 2)
+    tag_links = _tag_links(tree, markers)
+    meta_tags = _meta_tags(tree, jsonld)
+    article_hint = _article_hint(tree, jsonld)
+    html_lang = (tree.get("lang") or tree.get("xml:lang") or "").strip() or None
+    headline = _headline(tree, jsonld)
+    standfirst = _standfirst(tree, jsonld)
+    source_line = _source_line(tree, markers)
+    _prune_read_also_boxes(tree, markers)
+
+    doc = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        include_images=False, deduplicate=False, prune_xpath=prune_xpaths or None,
+    )
+    if doc is None or doc.body is None:
+        raise ExtractionError("no main text found")
+    return Extracted(
+        title=headline or doc.title,
+        paragraphs=list(_paragraphs(doc.body)),
+        canonical_url=canonical,
+        published=doc.date,
+        author=doc.author,
+        sitename=doc.sitename,
+        tag_links=tag_links,
+        meta_tags=meta_tags,
+        link_keys=link_keys,
+        article_hint=article_hint,
+        html_lang=html_lang,
+        standfirst=standfirst,
+        source_line=source_line,
+    )
+
+
+def _paragraphs(body: etree._Element):
+    """trafilatura's output tree → paragraphs: one per block, one per list item or table
+    cell. `<lb/>` is a paragraph break too, since sites that separate paragraphs with
+    <br><br> would otherwise come out as a single block."""
+    for el in body:
+        if el.tag in ("div", "list", "table", "row"):
+            if (el.text or "").strip():
+                yield " ".join(el.text.split())
+            yield from _paragraphs(el)  # containers: their blocks are the paragraphs
+        else:
+            yield from _split_on_breaks(el)
+        if el.tail and el.tail.strip() and el.getparent() is not None and el.getparent().tag != "body":
+            yield " ".join(el.tail.split())
+
+
+def _split_on_breaks(el: etree._Element):
+    parts = [""]
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        if event == "start":
+            if node.tag == "lb":
+                parts.append("")
+            elif node.text:
+                parts[-1] += node.text
+        elif node is not el and node.tail:
+            parts[-1] += node.tail
+    for part in parts:
+        part = " ".join(part.split())
+        if part:
+            yield part
+
+
+def _canonical(tree, url: str | None) -> str | None:
+    for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content',
+                  '//meta[@name="og:url"]/@content'):
+        for value in tree.xpath(xpath):
+            value = value.strip()
+            if value:
+                return urljoin(url, value) if url else value
+    return None
+
+
+def _jsonld_objects(tree):
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, list):
+                stack.extend(obj)
+            elif isinstance(obj, dict):
+                yield obj
+                stack.extend(v for k, v in obj.items() if k == "@graph")
+
+
+TITLE_SEPARATORS = re.compile(r"\s+[-|–—:«»]\s+|\s*\|\s*")
+CHROME = "ancestor-or-self::*[self::nav or self::header or self::footer or self::aside]"
+
+
+def _visible_texts(tree, tags: tuple[str, ...]) -> dict[str, str]:
+    """key → text of elements of `tags` outside navigation, header, footer and asides."""
+    out = {}
+    for el in tree.iter(*tags):
+        if el.xpath(CHROME):
+            continue
+        text = " ".join(el.text_content().split())
+        if text:
+            out.setdefault(normalize_key(text), text)
+    return out
+
+
+def _headline(tree, jsonld) -> str | None:
+    """The article's headline: og:title or JSON-LD headline, else the one <h1>, else the part
+    of <title> ("site - headline") that the page prints as text."""
+    for obj in jsonld:
+        if isinstance(obj.get("headline"), str) and obj["headline"].strip():
+            return obj["headline"].strip()
+    for value in tree.xpath('//meta[@property="og:title"]/@content'):
+        if value.strip():
+            return TITLE_SEPARATORS.split(value.strip())[0] if " | " in value else value.strip()
+    h1 = [" ".join(h.text_content().split()) for h in tree.iter("h1") if h.text_content().strip()]
+    if len(h1) == 1:
+        return h1[0]
+    title = " ".join((tree.findtext(".//title") or "").split())
+    parts = [p.strip() for p in TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) > 1:
+        printed = _visible_texts(tree, ("h1", "h2", "h3", "b", "strong", "font", "span", "td", "div", "p"))
+        for part in sorted(parts, key=len, reverse=True):
+            if normalize_key(part) in printed:
+                return part
+        return max(parts, key=len)
+    return title or None
+
+
+def _standfirst(tree, jsonld) -> str | None:
+    """The page's description, when the page also prints it as a paragraph of its own:
+    that is the standfirst, which extractors often leave out."""
+    candidates = [v for v in tree.xpath('//meta[@property="og:description"]/@content | '
+                                        '//meta[@name="description"]/@content')]
+    candidates += [o["description"] for o in jsonld if isinstance(o.get("description"), str)]
+    keys = {normalize_key(c): c.strip() for c in candidates if len(c.split()) >= 8}
+    if not keys:
+        return None
+    printed = _visible_texts(tree, ("p", "h2", "div"))
+    for key, text in keys.items():
+        if key in printed:
+            return printed[key]
+    return None
+
+
+def _source_line(tree, markers: Markers) -> str | None:
+    """An attribution line ("المصدر: وكالات") wherever the page prints it."""
+    for el in tree.iter("p", "div", "span", "li"):
+        text = " ".join(el.text_content().split())
+        if 2 <= len(text.split()) <= 12 and markers.prefix("source", normalize_key(text[:20])) and (
+                ":" in text or "：" in text):
+            return text
+    return None
+
+
+def _article_hint(tree, jsonld) -> bool:
+    og_type = [v.strip().lower() for v in tree.xpath('//meta[@property="og:type"]/@content')]
+    if "article" in og_type:
+        return True
+    for obj in jsonld:
+        types = obj.get("@type")
+        types = types if isinstance(types, list) else [types]
+        if any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in types):
+            return True
+    return False
+
+
+def _meta_tags(tree, jsonld) -> list[str]:
+    tags = [v for v in tree.xpath('//meta[@property="article:tag"]/@content') if v.strip()]
+    if tags:
+        return tags
+    for obj in jsonld:
+        kw = obj.get("keywords")
+        if isinstance(kw, list):
+            return [str(k) for k in kw if str(k).strip()]
+        if isinstance(kw, str) and kw.strip():
+            return _split_list(kw)
+    for value in tree.xpath('//meta[@name="keywords"]/@content | //meta[@name="news_keywords"]/@content'):
+        if value.strip():
+            return _split_list(value)
+    return []
+
+
+def _split_list(value: str) -> list[str]:
+    for sep in ("،", ",", "|", ";"):
+        if sep in value:
+            return [v.strip() for v in value.split(sep) if v.strip()]
+    return [value.strip()]
+
+
+def _own_text_key(el) -> str:
+    """Key of the text an element shows before its first child element, or, when it
+    starts with a child, of that child's text (`<p><strong>الوسوم:</strong> ...`)."""
+    text = (el.text or "").strip()
+    if not text and len(el):
+        first = el[0]
+        if first.tag != "a":
+            text = first.text_content()
+    return normalize_key(text[:80])
+
+
+def _tag_links(tree, markers: Markers) -> list[str]:
+    """Texts of the links of a tags block: a label ("الوسوم", "كلمات دلالية:") followed by
+    links, inside the label's element, its parent, or the next sibling."""
+    for el in tree.iter(*LABEL_TAGS):
+        key = _own_text_key(el)
+        if not key or not markers.is_heading("tags", key, extra_words=0) and not markers.prefix("tags", key):
+            continue
+        if len(key.split()) > 4:
+            continue
+        for scope in (el, el.getnext(), el.getparent()):
+            if scope is None:
+                continue
+            anchors = [a.text_content().strip() for a in scope.iter("a")]
+            anchors = [a for a in anchors if a and len(a.split()) <= 6]
+            if anchors and len(anchors) <= 60:
+                return anchors
+    return [a.text_content().strip() for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')
+            if a.text_content().strip()]
+
+
+def _prune_read_also_boxes(tree, markers: Markers) -> None:
+    """Remove small link boxes that start with a read-also marker: inline "اقرأ أيضا: <a>"
+    lines and read-more cards. Each is mostly link text, which prose never is."""
+    doomed = []
+    for el in tree.iter(*LABEL_TAGS, "a"):
+        key = _own_text_key(el) if el.tag != "a" else normalize_key(el.text_content()[:80])
+        if not key or not markers.prefix("read_also", key):
+            continue
+        box = el
+        # climb to the smallest ancestor that holds the link(s) the marker points to
+        while box is not None and not box.xpath(".//a") and box.getparent() is not None:
+            box = box.getparent()
+        if box is None or box.tag in ("body", "html", "article", "main"):
+            continue
+        text = box.text_content()
+        words = len(text.split())
+        link_words = sum(len(a.text_content().split()) for a in box.iter("a"))
+        if 0 < words <= 80 and link_words >= 0.4 * words:
+            doomed.append(box)
+    for box in doomed:
+        parent = box.getparent()
+        if parent is not None:
+            _drop_keep_tail(box)
+
+
+def _drop_keep_tail(el) -> None:
+    """Remove an element but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+# --- Scrapy item pipeline -------------------------------------------------------------
+
+class ExtractPipeline:
+    """Runs extraction off the reactor thread, so a slow page does not stall downloads."""
+
+    def __init__(self, prune_xpaths: list[str], markers: Markers, in_thread: bool):
+        self.prune_xpaths = prune_xpaths
+        self.markers = markers
+        self.in_thread = in_thread
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getlist("EXTRACT_PRUNE_XPATHS"), markers_from_settings(crawler.settings),
+                   crawler.settings.getbool("EXTRACT_IN_THREAD", True))
+
+    async def process_item(self, page):
+        prune = self.prune_xpaths + list(page.prune_xpaths)
+        try:
+            if self.in_thread:
+                result = await maybe_deferred_to_future(
+                    deferToThread(extract, page.html, page.fetched_url, prune, self.markers))
+            else:
+                result = extract(page.html, page.fetched_url, prune, self.markers)
+        except ExtractionError as exc:
+            raise NoText(str(exc), page.fetched_url) from exc
+        except Exception as exc:  # a hostile page must not stop the crawl: count it, log it
+            logger.warning("extraction crashed on %s: %r", page.fetched_url, exc)
+            raise ExtractFailed(repr(exc), page.fetched_url) from exc
+        page.html = None  # the largest thing we hold; nothing after this needs it
+        page.extracted = result
+        page.title = result.title
+        page.url = canonical_url(result.canonical_url, page.fetched_url)
+        return page

@@ -1,0 +1,67 @@
+"""The boilerplate marker table (markers.toml), matched on key-normalised text."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pipelines.normalize import normalize_key
+
+KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline")
+
+
+@dataclass(frozen=True)
+class Markers:
+    """Key-normalised markers by kind, longest first so the most specific one wins."""
+
+    by_kind: dict[str, tuple[str, ...]]
+    date_words: frozenset[str] = frozenset()
+
+    def prefix(self, kind: str, key: str) -> str | None:
+        """The marker of `kind` that `key` (a key-normalised line) starts with, if any."""
+        for marker in self.by_kind[kind]:
+            if key == marker or key.startswith(marker + " "):
+                return marker
+        return None
+
+    def is_heading(self, kind: str, key: str, extra_words: int = 0) -> bool:
+        """`key` is a marker of `kind` on its own, allowing a few more words
+        ("الأكثر قراءة اليوم", "المزيد من أخبار الرياضة")."""
+        marker = self.prefix(kind, key)
+        return marker is not None and len(key.split()) <= len(marker.split()) + extra_words
+
+    def is_dateline(self, key: str, max_words: int = 12) -> bool:
+        """A short line made only of dates, times and date words."""
+        words = key.split()
+        return 0 < len(words) <= max_words and any(w.isdigit() for w in words) and \
+            all(w.isdigit() or w in self.date_words for w in words)
+
+
+def load_markers(path: str | Path | None = None) -> Markers:
+    if path is None:
+        raw = resources.files("pipelines").joinpath("markers.toml").read_text(encoding="utf-8")
+    else:
+        raw = Path(path).read_text(encoding="utf-8")
+    table = tomllib.loads(raw)
+    missing = [k for k in KINDS if k not in table]
+    if missing:
+        raise ValueError(f"marker table {path or 'markers.toml'} lacks kinds: {', '.join(missing)}")
+    by_kind = {}
+    for kind in KINDS:
+        keys = {normalize_key(m) for m in table[kind]}
+        by_kind[kind] = tuple(sorted((k for k in keys if k), key=len, reverse=True))
+    date_words = frozenset(w for v in table.get("date_words", []) for w in normalize_key(v).split())
+    return Markers(by_kind, date_words)
+
+
+@lru_cache(maxsize=None)
+def default_markers() -> Markers:
+    return load_markers()
+
+
+def markers_from_settings(settings) -> Markers:
+    """BOILERPLATE_MARKERS_FILE replaces the bundled table (a copy of markers.toml to extend)."""
+    path = settings.get("BOILERPLATE_MARKERS_FILE")
+    return load_markers(path) if path else default_markers()

@@ -1,0 +1,96 @@
+"""Step 5: is the cleaned text an article, or a listing page, a directory, a stub?
+
+A section or home page still yields "text" after extraction: its headline cards. They
+differ from an article in shape (many short lines that do not end a sentence, "name -
+description" entries), in origin (their words are link texts of the page), and in
+subject (each paragraph starts a new story, so neighbours share no words).
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+from pipelines.drops import NotArticle, TooShort
+from pipelines.normalize import content_stems, normalize_key
+
+SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
+DIRECTORY_DASH = re.compile(r"\s[-–]\s")
+# htmldate falls back to January 1st when a page shows only a year (a copyright line).
+YEAR_ONLY_DATE = re.compile(r"^\d{4}-01-01")
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    min_words: int = 60                # QUALITY_MIN_WORDS
+    min_words_unmarked: int = 150      # QUALITY_MIN_WORDS_UNMARKED: pages with no article metadata
+    max_link_share: float = 0.4        # QUALITY_MAX_LINK_SHARE: words of the text that are link texts
+    max_headline_share: float = 0.3    # QUALITY_MAX_HEADLINE_SHARE: paragraphs that read as headlines
+    min_neighbour_overlap: float = 0.02  # median shared stems of neighbouring paragraphs
+
+
+def has_article_evidence(article_hint: bool, published: str | None) -> bool:
+    """og:type/JSON-LD say article, or the page carries a real publication date."""
+    return article_hint or bool(published and not YEAR_ONLY_DATE.match(published))
+
+
+def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: QualityConfig,
+                 title: str | None = None, evidence: bool = True) -> tuple[bool, str, str]:
+    """(keep, reason, detail): reason is "too_short" or "not_article" when not kept."""
+    words = sum(len(p.split()) for p in paragraphs)
+    min_words = config.min_words if evidence else max(config.min_words, config.min_words_unmarked)
+    if words < min_words:
+        return False, "too_short", f"{words} words < {min_words}"
+    keys = [normalize_key(p) for p in paragraphs]
+    n = len(paragraphs)
+    linked = sum(len(k.split()) for k in keys if k in link_keys)
+    if linked / words > config.max_link_share:
+        return False, "not_article", f"{linked / words:.0%} of words are link texts"
+    headlines = sum(1 for p in paragraphs if _reads_as_headline(p))
+    if n >= 6 and headlines / n > config.max_headline_share:
+        return False, "not_article", f"{headlines} of {n} paragraphs read as headlines"
+    dashes = sum(len(DIRECTORY_DASH.findall(p)) for p in paragraphs)
+    if dashes >= 8 and dashes >= 0.5 * n:
+        return False, "not_article", f"{dashes} 'name - description' entries"
+    if n >= 15 and _neighbour_overlap(keys) < config.min_neighbour_overlap:
+        return False, "not_article", "neighbouring paragraphs share no words: a list of stories"
+    if not evidence and len((title or "").split()) < 4:
+        return False, "not_article", "no article metadata and no headline"
+    return True, "", ""
+
+
+def _reads_as_headline(paragraph: str) -> bool:
+    return len(paragraph.split()) <= 16 and not paragraph.rstrip().endswith(SENTENCE_ENDS)
+
+
+def _neighbour_overlap(keys: list[str]) -> float:
+    stems = [s for s in (content_stems(k) for k in keys) if len(s) >= 5]
+    pairs = [len(a & b) / min(len(a), len(b)) for a, b in zip(stems, stems[1:])]
+    return statistics.median(pairs) if pairs else 1.0
+
+
+# --- Scrapy item pipeline -------------------------------------------------------------
+
+class QualityPipeline:
+    def __init__(self, config: QualityConfig):
+        self.config = config
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        d = QualityConfig()
+        return cls(QualityConfig(
+            min_words=s.getint("QUALITY_MIN_WORDS", d.min_words),
+            min_words_unmarked=s.getint("QUALITY_MIN_WORDS_UNMARKED", d.min_words_unmarked),
+            max_link_share=s.getfloat("QUALITY_MAX_LINK_SHARE", d.max_link_share),
+            max_headline_share=s.getfloat("QUALITY_MAX_HEADLINE_SHARE", d.max_headline_share),
+            min_neighbour_overlap=s.getfloat("QUALITY_MIN_NEIGHBOUR_OVERLAP", d.min_neighbour_overlap),
+        ))
+
+    def process_item(self, page):
+        ex = page.extracted
+        evidence = has_article_evidence(ex.article_hint, ex.published)
+        keep, reason, detail = keep_article(page.paragraphs, ex.link_keys, self.config, page.title, evidence)
+        if not keep:
+            raise (TooShort if reason == "too_short" else NotArticle)(detail, page.fetched_url)
+        return page

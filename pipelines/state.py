@@ -1,0 +1,118 @@
+"""The state store: what earlier documents of this and past runs have claimed.
+
+One small interface (seen URLs, exact content keys, near-duplicate bands and signatures,
+write-once parameters) and its backends. Nothing else in the project knows which backend
+is in use; `open_store(uri)` picks it from `STATE_URI`.
+"""
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Callable, Sequence
+from urllib.parse import urlparse
+
+
+class StateError(RuntimeError):
+    """The state store cannot be opened or does not match this configuration."""
+
+
+class StateStore(ABC):
+    @abstractmethod
+    def claim_url(self, url: str) -> bool:
+        """Record an article URL; False if it was already recorded."""
+
+    @abstractmethod
+    def has_url(self, url: str) -> bool:
+        """Whether an article URL was already recorded."""
+
+    @abstractmethod
+    def claim_key(self, key: str, doc_id: str) -> str | None:
+        """Record an exact-duplicate key for `doc_id`; the earlier owner's id if taken."""
+
+    @abstractmethod
+    def claim_near(self, doc_id: str, bands: Sequence[bytes], signature: bytes,
+                   similar: Callable[[bytes], bool]) -> str | None:
+        """Atomically: if a stored document shares a band and `similar(its signature)`,
+        return its id; else store this document's bands and signature and return None."""
+
+    @abstractmethod
+    def ensure_param(self, name: str, value: str) -> None:
+        """Write a parameter on first use; raise StateError if a later run differs, since
+        keys made with other parameters would silently never match."""
+
+    def close(self) -> None:
+        pass
+
+
+class SQLiteStore(StateStore):
+    SCHEMA = """
+        CREATE TABLE IF NOT EXISTS params (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS urls (url TEXT PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS content_keys (key TEXT PRIMARY KEY, doc_id TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS bands (band BLOB NOT NULL, doc_id TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS bands_band ON bands (band);
+        CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(self.SCHEMA)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StateError(f"cannot open state store {self.path}: {exc}") from exc
+
+    def claim_url(self, url: str) -> bool:
+        return self.db.execute("INSERT OR IGNORE INTO urls (url) VALUES (?)", (url,)).rowcount == 1
+
+    def has_url(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None
+
+    def claim_key(self, key: str, doc_id: str) -> str | None:
+        if self.db.execute("INSERT OR IGNORE INTO content_keys (key, doc_id) VALUES (?, ?)",
+                           (key, doc_id)).rowcount == 1:
+            return None
+        row = self.db.execute("SELECT doc_id FROM content_keys WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def claim_near(self, doc_id, bands, signature, similar):
+        with self.db:  # one transaction: check and insert cannot interleave with another writer
+            self.db.execute("BEGIN IMMEDIATE")
+            marks = ",".join("?" * len(bands))
+            candidates = self.db.execute(
+                f"SELECT DISTINCT s.doc_id, s.signature FROM bands b JOIN signatures s USING (doc_id) "
+                f"WHERE b.band IN ({marks})", list(bands)).fetchall()
+            for other_id, other_signature in candidates:
+                if other_id != doc_id and similar(other_signature):
+                    return other_id
+            self.db.execute("INSERT OR REPLACE INTO signatures (doc_id, signature) VALUES (?, ?)",
+                            (doc_id, signature))
+            self.db.executemany("INSERT INTO bands (band, doc_id) VALUES (?, ?)",
+                                [(band, doc_id) for band in bands])
+        return None
+
+    def ensure_param(self, name: str, value: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO params (name, value) VALUES (?, ?)", (name, value))
+        stored = self.db.execute("SELECT value FROM params WHERE name = ?", (name,)).fetchone()[0]
+        if stored != value:
+            raise StateError(f"state store {self.path} was made with {name}={stored}, "
+                             f"this run uses {value}; use another STATE_URI or the same parameters")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_store(uri: str) -> StateStore:
+    """`sqlite:///relative/path.sqlite`, `sqlite:////absolute/path.sqlite`."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "sqlite":
+        path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else parsed.path
+        if not path:
+            raise StateError(f"STATE_URI {uri!r} names no file")
+        return SQLiteStore(path)
+    raise StateError(f"unsupported STATE_URI {uri!r}: use sqlite:///path/to/state.sqlite")

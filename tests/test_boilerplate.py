@@ -1,0 +1,74 @@
+from pipelines.boilerplate import clean
+
+BODY = [
+    "استقبل الزعيم الكوري الشمالي كيم جونغ أون، السبت، وزير الخارجية الروسي سيرغي لافروف في مدينة وونسان.",
+    "وقالت الوزارة إن لافروف جرى استقباله من قبل كيم جونغ أون، مرفِقة الخبر بمقطع فيديو.",
+    "وحذر لافروف الولايات المتحدة وكوريا الجنوبية واليابان من تشكيل شراكة أمنية تستهدف كوريا الشمالية.",
+]
+
+
+def test_seed_layout_tail_is_removed_and_fields_filled():
+    paragraphs = BODY + [
+        "المصدر: سكاي نيوز عربية",
+        "كلمات دلالية: ملفات ملفات كيم جونغ أون كوريا الشمالية",
+        "إقرأ أيضاً:",
+        "الخارجية الروسية: بوتين والشرع سيناقشان الوجود الروسي في سوريا",
+        "قالت وزارة الخارجية الروسية، إن الرئيس فلاديمير بوتين ونظيره السوري أحمد الشرع سيناقشان الوجود الروسي في سوريا.",
+        "مقالات مشابهة",
+        "وفد روسي يصل إلى كوريا الشمالية لمناقشة قضايا الغابات",
+    ]
+    out = clean(paragraphs, tag_links=["ملفات", "ملفات", "كيم جونغ أون", "كوريا الشمالية"])
+    assert out.paragraphs == BODY
+    assert out.source == "سكاي نيوز عربية"
+    assert out.keywords == ["ملفات", "ملفات", "كيم جونغ أون", "كوريا الشمالية"]
+    assert out.removed["source"] == 1 and out.removed["tags"] >= 1
+
+
+def test_read_also_heading_then_other_article_is_cut_even_without_tags():
+    other_title = "الخارجية الروسية: بوتين والشرع سيناقشان الوجود الروسي في سوريا"
+    paragraphs = BODY + ["اقرأ أيضا", other_title,
+                         "قالت الخارجية الروسية إن بوتين والشرع سيناقشان الوجود الروسي في سوريا اليوم.",
+                         "وأضافت أن الجانبين سيبحثان إعادة هيكلة المنشآت العسكرية."]
+    assert clean(paragraphs).paragraphs == BODY
+
+
+def test_inline_read_also_lines_between_paragraphs_are_removed_and_the_article_continues():
+    paragraphs = [BODY[0], "اقرأ أيضًا: الحكومة تعلن خطة جديدة للنقل", BODY[1],
+                  "طالع أيضا", "الأهلي يفوز على الزمالك في القمة", BODY[2]]
+    assert clean(paragraphs).paragraphs == BODY
+
+
+def test_plain_text_tags_line_is_split_on_commas():
+    out = clean(BODY + ["كلمات البحث: الكويت، الطاقة الشمسية، الشقايا"])
+    assert out.keywords == ["الكويت", "الطاقة الشمسية", "الشقايا"]
+    assert out.paragraphs == BODY
+
+
+def test_tags_heading_followed_by_one_tag_per_line():
+    out = clean(BODY + ["الوسوم", "روسيا", "كوريا الشمالية"])
+    assert out.keywords == ["روسيا", "كوريا الشمالية"]
+    assert out.paragraphs == BODY
+
+
+def test_promo_line_and_repeated_paragraph_and_headline_are_removed():
+    title = "كيم يستقبل لافروف"
+    out = clean([title, BODY[0], BODY[0], BODY[1], "تابعوا آخر الأخبار عبر تطبيقنا على هواتفكم.", BODY[2]], title=title)
+    assert out.paragraphs == BODY
+    assert out.removed == {"title": 1, "repeated": 1, "promo": 1}
+
+
+def test_prose_that_starts_like_a_marker_is_kept():
+    prose = "المصدر الأمني قال إن التحقيقات مستمرة في الحادث الذي وقع مساء أمس قرب الحدود الشمالية للبلاد."
+    related_prose = "الأكثر قراءة بين الكتب هذا العام روايات الخيال العلمي كما تقول أرقام المعرض الأخيرة."
+    assert clean([prose, related_prose]).paragraphs == [prose, related_prose]
+
+
+def test_related_heading_ends_the_article():
+    out = clean(BODY + ["أخبار ذات صلة", "عنوان أول", "عنوان ثان"])
+    assert out.paragraphs == BODY
+    assert out.removed["related"] == 3
+
+
+def test_comment_area_ends_the_article():
+    out = clean(BODY + ["التعليقات", "تعليق من قارئ يقول إن الخبر مهم جدا."])
+    assert out.paragraphs == BODY

@@ -1,0 +1,27 @@
+import pytest
+
+from pipelines.state import SQLiteStore, StateError, open_store
+
+
+def test_open_store_uris(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path}/sub/state.sqlite")
+    assert isinstance(store, SQLiteStore) and (tmp_path / "sub" / "state.sqlite").exists()
+    assert isinstance(open_store("sqlite:///:memory:"), SQLiteStore)
+    with pytest.raises(StateError, match="unsupported"):
+        open_store("mysql://x")
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "state.sqlite"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateError, match="cannot open state store"):
+        SQLiteStore(bad)
+
+
+def test_claims(tmp_path):
+    s = SQLiteStore(tmp_path / "s.sqlite")
+    assert s.claim_url("http://a") and not s.claim_url("http://a") and s.has_url("http://a")
+    assert s.claim_key("k", "doc1") is None and s.claim_key("k", "doc2") == "doc1"
+    assert s.claim_near("d1", [b"b1", b"b2"], b"sig1", lambda other: True) is None
+    assert s.claim_near("d2", [b"b9", b"b2"], b"sig2", lambda other: other == b"sig1") == "d1"
+    assert s.claim_near("d3", [b"b9"], b"sig3", lambda other: True) is None  # d2 was not stored
