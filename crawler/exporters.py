@@ -43,7 +43,7 @@ class TxtItemExporter(BaseItemExporter):
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def export_item(self, item):
-        fields = dict(self._get_serialized_fields(item, default_value=None))
+        fields = dict(self.get_serialized_fields(item, default_value=None))
         doc_id = str(fields["id"])
         if not doc_id.isalnum():  # ids are hex digests; anything else must not become a path
             raise ValueError(f"refusing document id {doc_id!r} as a file name")

@@ -75,6 +75,7 @@ LOG_LEVEL = "INFO"
 DEFAULT_FEED_URI = "output/%(name)s-%(time)s.jsonl"
 DEFAULT_FEED_FORMAT = "jsonlines"
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORE_EMPTY = False       # an hourly run that finds nothing new leaves no empty file
 FEED_EXPORT_FIELDS = list(DOCUMENT_FIELDS)  # the contract's fields, in its order
 FEED_EXPORTERS = {
     "jsonlines": "crawler.exporters.FlushingJsonLinesItemExporter",

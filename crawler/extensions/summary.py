@@ -30,7 +30,7 @@ def format_summary(summary: dict) -> str:
              f"skipped as already stored: {summary['articles_skipped_seen']})",
              f"dropped: {summary['dropped_total']}"]
     lines += [f"  {reason:<16} {n}" for reason, n in summary["dropped"].items()]
-    lines += [f"feed: {feed}" for feed in summary["feeds"]] or ["feed: (none configured)"]
+    lines += [f"feed: {feed}" for feed in summary["feeds"]] or ["feed: none written (no documents)"]
     return "\n".join(lines)
 
 
@@ -50,7 +50,10 @@ class CrawlSummary:
         out = []
         for slot in getattr(exporter, "slots", []) if exporter else []:
             uri = urlparse(slot.uri)
-            out.append(unquote(uri.path) if uri.scheme in ("", "file") else slot.uri)
+            if uri.scheme not in ("", "file"):
+                out.append(slot.uri)
+            elif Path(unquote(uri.path)).exists():  # an empty feed is not stored (FEED_STORE_EMPTY)
+                out.append(unquote(uri.path))
         return out
 
     def spider_closed(self, spider, reason):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -53,7 +55,8 @@ class NewsSpider(scrapy.Spider):
         if contact:  # UserAgentMiddleware prefers the spider's user_agent attribute
             spider.user_agent = f"{crawler.settings.get('USER_AGENT')} (+{contact})"
         spider.skip_seen = crawler.settings.getbool("SKIP_SEEN_ARTICLES", True)
-        spider.links = LinkExtractor(allow_domains=spider.allowed_domains or None, unique=True)
+        spider.asked = set()  # article URLs requested in this run
+        spider.links = LinkExtractor(unique=True)
         return spider
 
     def _load_seeds(self, seeds_dir: str) -> list[Seed]:
@@ -105,7 +108,8 @@ class NewsSpider(scrapy.Spider):
                 continue
             loc = response.urljoin(loc)
             if sitemap.type == "sitemapindex":
-                yield response.follow(loc, self.parse_sitemap, meta=response.meta, errback=self.on_error)
+                yield response.follow(loc, self.parse_sitemap, errback=self.on_error,
+                                      meta={"seed": seed.name, "hops": response.meta["hops"]})
             elif seed.is_article(loc):
                 yield from self._article_request(loc, seed, hops=response.meta["hops"])
 
@@ -134,11 +138,14 @@ class NewsSpider(scrapy.Spider):
                 yield from self._article_request(url, seed, hops=response.meta["hops"])
 
     def parse_section(self, response: Response):
+        seed = self._seed(response)
+        if seed and seed.is_article(response.url):  # a section link that redirected to an article
+            yield from self.parse_article(response)
+            return
         if not isinstance(response, TextResponse):
             return
-        seed = self._seed(response)
         hops = response.meta["hops"]
-        for link in self.links.extract_links(response):
+        for link in self._site_links(response, seed):
             if seed.is_article(link.url):
                 yield from self._article_request(link.url, seed, hops=hops + 1)
             elif hops < seed.max_depth:
@@ -149,9 +156,14 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, url: str, seed: Seed | None, hops: int, listed: bool = False):
         """A request for an article page, unless an earlier run already stored it."""
-        if self.skip_seen and state_store(self.crawler).has_url(clean_url(url)):
-            self.crawler.stats.inc_value("articles/skipped_seen")
-            return
+        if self.skip_seen:
+            key = clean_url(url)
+            if key in self.asked:
+                return  # found again in this run: the dupefilter would drop it anyway
+            self.asked.add(key)
+            if state_store(self.crawler).has_url(key):
+                self.crawler.stats.inc_value("articles/skipped_seen")
+                return
         yield scrapy.Request(url, self.parse_article, errback=self.on_error,
                               meta={"seed": seed.name if seed else None, "hops": hops, "listed": listed})
 
@@ -163,7 +175,7 @@ class NewsSpider(scrapy.Spider):
         yield page
         # "read also" and related links lead to more articles of the site
         if seed and response.meta["hops"] < seed.max_depth and not response.meta.get("listed"):
-            for link in self.links.extract_links(response):
+            for link in self._site_links(response, seed):
                 if seed.is_article(link.url):
                     yield from self._article_request(link.url, seed, hops=response.meta["hops"] + 1)
 
@@ -171,10 +183,20 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            reason = "robots_txt" if "robots.txt" in str(failure.value) else "ignored"
         else:
             reason = f"fetch_{type(failure.value).__name__}"
         count_drop(self.crawler, reason, request.url, repr(failure.value),
                    article=request.callback == self.parse_article)
+
+    def _site_links(self, response: Response, seed: Seed):
+        """Links to the seed's own domains (hosts compared without ports, unlike
+        LinkExtractor's allow_domains)."""
+        for link in self.links.extract_links(response):
+            host = (urlsplit(link.url).hostname or "").lower()
+            if any(host == d or host.endswith("." + d) for d in seed.allowed_domains):
+                yield link
 
     # --- seeds -----------------------------------------------------------------------
 

@@ -1,0 +1,52 @@
+"""Shared test helpers: the fixture site on loopback, goldens, and running scrapy as a user would."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures.server import serve
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
+
+
+def load_goldens() -> list[dict]:
+    out = []
+    for path in sorted((FIXTURES / "golden").rglob("*.json")):
+        if path.name != "index.json":
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run_scrapy(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`scrapy ARGS` in a child process, exactly as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"scrapy {' '.join(args)} failed:\n{proc.stderr[-4000:]}"
+    return proc
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    with serve(port=0) as base:
+        yield base
+
+
+def demo_seed_for(base: str, dest: Path) -> Path:
+    """seeds/demo.toml pointed at a server on another port."""
+    text = (ROOT / "seeds" / "demo.toml").read_text(encoding="utf-8")
+    dest.write_text(text.replace("http://127.0.0.1:8731", base), encoding="utf-8")
+    return dest

@@ -1,0 +1,32 @@
+import pytest
+
+from conftest import ROOT
+from crawler.seeds import SeedError, load_seeds, parse_seed
+
+
+def test_bundled_seed_files_load():
+    seeds = load_seeds(ROOT / "seeds")
+    names = {s.name for s in seeds}
+    assert len(names) >= 9 and "demo" in names
+    for s in seeds:
+        assert s.allowed_domains and (s.start_urls or s.sitemaps or s.feeds)
+
+
+def test_article_patterns():
+    demo = load_seeds(ROOT / "seeds" / "demo.toml")[0]
+    assert demo.is_article("http://127.0.0.1:8731/portal/sports/006-masry-pyramids-league-draw.html")
+    assert demo.is_article("http://127.0.0.1:8731/legacy/show_news_031.htm")
+    assert not demo.is_article("http://127.0.0.1:8731/portal/sports/")
+    youm7 = load_seeds(ROOT / "seeds" / "youm7.toml")[0]
+    assert youm7.is_article("https://www.youm7.com/story/2025/7/12/some-title/7012345")
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"name": "x", "allowed_domains": ["a.com"]}, "article_pattern"),
+    ({"name": "x", "allowed_domains": ["a.com"], "article_pattern": "("}, "regular expression"),
+    ({"name": "x", "allowed_domains": ["a.com"], "article_pattern": "a"}, "at least one"),
+    ({"name": "x", "allowed_domains": ["a.com"], "article_pattern": "a", "feeds": ["u"], "colour": 1}, "unknown"),
+])
+def test_bad_seeds_fail_fast(data, message):
+    with pytest.raises(SeedError, match=message):
+        parse_seed(data, "test.toml")
