@@ -51,6 +51,7 @@ class Page:
     paragraphs: list[str] = field(default_factory=list, repr=False)
     keywords: list[str] = field(default_factory=list, repr=False)
     source: str | None = None
+    author: str | None = None
     # language
     lang: str | None = None
     lang_score: float | None = None

@@ -26,6 +26,7 @@ class Cleaned:
     paragraphs: list[str]
     keywords: list[str] = field(default_factory=list)
     source: str | None = None
+    byline: str | None = None          # the first byline line removed from the text
     removed: dict[str, int] = field(default_factory=dict)  # paragraphs removed, by kind
 
     def count(self, kind: str, n: int = 1) -> None:
@@ -70,6 +71,8 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             i += 1
             continue
         if _is_byline(p, key, markers) or markers.is_dateline(key):
+            if not markers.is_dateline(key):
+                out.byline = out.byline or p
             out.count("byline")
             i += 1
             continue
@@ -118,6 +121,17 @@ def _is_byline(paragraph: str, key: str, markers: Markers) -> bool:
     if _label_value(paragraph, markers, "byline"):
         return True
     return key.split()[0] in ("بقلم", "by") and len(key.split()) <= 5
+
+
+def clean_author(author: str | None, markers: Markers | None = None) -> str | None:
+    """A byline as a name: "كتب: أميرة حسن" → "أميرة حسن"."""
+    if not author:
+        return None
+    markers = markers or default_markers()
+    words = author.replace(":", " ").replace("：", " ").split()
+    while words and markers.prefix("byline", normalize_key(words[0])) == normalize_key(words[0]):
+        words = words[1:]
+    return " ".join(words) or None
 
 
 def _label_value(paragraph: str, markers: Markers, kind: str) -> str | None:
@@ -216,6 +230,7 @@ class BoilerplatePipeline:
         page.paragraphs = cleaned.paragraphs
         page.keywords = cleaned.keywords or ex.meta_tags
         page.source = cleaned.source
+        page.author = clean_author(ex.author or cleaned.byline or ex.byline, self.markers)
         for kind, n in cleaned.removed.items():
             self.stats.inc_value(f"boilerplate/removed/{kind}", n)
         return page

@@ -50,6 +50,7 @@ class Extracted:
     html_lang: str | None = None
     standfirst: str | None = None                        # the summary printed under the headline
     source_line: str | None = None                       # an "المصدر: ..." line anywhere on the page
+    byline: str | None = None                            # a "بقلم: ..." line anywhere on the page
 
 
 def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] | None = None,
@@ -73,7 +74,8 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     html_lang = (tree.get("lang") or tree.get("xml:lang") or "").strip() or None
     headline = _headline(tree, jsonld)
     standfirst = _standfirst(tree, jsonld)
-    source_line = _source_line(tree, markers)
+    source_line = _labelled_line(tree, markers, "source")
+    byline = _labelled_line(tree, markers, "byline")
     _prune_read_also_boxes(tree, markers)
 
     doc = trafilatura.bare_extraction(
@@ -96,6 +98,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         html_lang=html_lang,
         standfirst=standfirst,
         source_line=source_line,
+        byline=byline,
     )
 
 
@@ -211,12 +214,13 @@ def _standfirst(tree, jsonld) -> str | None:
     return None
 
 
-def _source_line(tree, markers: Markers) -> str | None:
-    """An attribution line ("المصدر: وكالات") wherever the page prints it."""
-    for el in tree.iter("p", "div", "span", "li"):
+def _labelled_line(tree, markers: Markers, kind: str) -> str | None:
+    """A short "label: value" line of a marker kind ("المصدر: وكالات", "بقلم: فلان")
+    wherever the page prints it: extractors often leave such lines outside the body."""
+    for el in tree.iter("p", "div", "span", "li", "font", "td"):
         text = " ".join(el.text_content().split())
-        if 2 <= len(text.split()) <= 12 and markers.prefix("source", normalize_key(text[:20])) and (
-                ":" in text or "：" in text):
+        if 2 <= len(text.split()) <= 12 and (":" in text or "：" in text) and \
+                markers.prefix(kind, normalize_key(text.split(":")[0].split("：")[0])):
             return text
     return None
 

@@ -148,4 +148,5 @@ class NormalizePipeline:
         page.title = normalize_line(page.title, arabic) if page.title else page.title
         page.keywords = unique_by_key(normalize_paragraphs(page.keywords, arabic))
         page.source = normalize_line(page.source, arabic) or None if page.source else None
+        page.author = normalize_line(page.author, arabic) or None if page.author else None
         return page

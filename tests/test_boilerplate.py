@@ -72,3 +72,27 @@ def test_related_heading_ends_the_article():
 def test_comment_area_ends_the_article():
     out = clean(BODY + ["التعليقات", "تعليق من قارئ يقول إن الخبر مهم جدا."])
     assert out.paragraphs == BODY
+
+
+def test_byline_and_dateline_lines_are_removed_and_the_byline_kept_apart():
+    out = clean(["الثلاثاء 24 حزيران 2025 | عدد القراءات: 1520", "كتب: سعاد الرشيدي", *BODY])
+    assert out.paragraphs == BODY
+    assert out.byline == "كتب: سعاد الرشيدي"
+
+
+def test_clean_author_strips_the_label():
+    from pipelines.boilerplate import clean_author
+    assert clean_author("كتب: أميرة حسن") == "أميرة حسن"
+    assert clean_author("بقلم جورج حداد") == "جورج حداد"
+    assert clean_author("أميرة حسن") == "أميرة حسن"
+    assert clean_author("") is None
+
+
+def test_standfirst_printed_outside_the_body_is_added_once():
+    standfirst = "قوافل المساعدات تصل إلى شمال دارفور بعد أسابيع من الانتظار وسط تحذيرات من المجاعة."
+    assert clean(BODY, standfirst=standfirst).paragraphs == [standfirst, *BODY]
+    assert clean([standfirst, *BODY], standfirst=standfirst).paragraphs == [standfirst, *BODY]
+
+
+def test_source_line_found_outside_the_body():
+    assert clean(BODY, source_line="المصدر : وكالات").source == "وكالات"

@@ -36,6 +36,7 @@ def test_page_matches_golden(cleaned, golden):
     assert doc["text"] == golden["text"]
     assert doc["source"] == golden["source"]
     assert doc["keywords"] == golden["keywords"]
+    assert doc["author"] == golden["author"]
     for boilerplate in golden.get("must_not", []):
         assert boilerplate not in doc["text"]
     assert doc["lang"] == "ar" and doc["word_count"] == len(doc["text"].split())
