@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test fixtures clean
+.PHONY: demo test bench fixtures clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ demo: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PY) -m pytest -q
+
+# Figures, not assertions: ms/page of each cleaning stage against trafilatura alone.
+bench: $(INSTALLED)
+	$(PY) bench/stages.py
 
 # Regenerate the fixture site and its golden documents from fixtures/articles (review the diff).
 fixtures:

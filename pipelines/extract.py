@@ -68,15 +68,16 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     jsonld = list(_jsonld_objects(tree))
     link_keys = frozenset(k for k in (normalize_key(a.text_content()) for a in tree.iter("a"))
                           if len(k.split()) >= 2)
-    tag_links = _tag_links(tree, markers)
+    labels = _labels(tree)
+    tag_links = _tag_links(tree, labels, markers)
     meta_tags = _meta_tags(tree, jsonld)
     article_hint = _article_hint(tree, jsonld)
     html_lang = (tree.get("lang") or tree.get("xml:lang") or "").strip() or None
     headline = _headline(tree, jsonld)
     standfirst = _standfirst(tree, jsonld)
-    source_line = _labelled_line(tree, markers, "source")
-    byline = _labelled_line(tree, markers, "byline")
-    _prune_read_also_boxes(tree, markers)
+    source_line = _labelled_line(labels, markers, "source")
+    byline = _labelled_line(labels, markers, "byline")
+    _prune_read_also_boxes(labels, markers)
 
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
@@ -163,15 +164,20 @@ TITLE_SEPARATORS = re.compile(r"\s+[-|–—:«»]\s+|\s*\|\s*")
 CHROME = "ancestor-or-self::*[self::nav or self::header or self::footer or self::aside]"
 
 
-def _visible_texts(tree, tags: tuple[str, ...]) -> dict[str, str]:
-    """key → text of elements of `tags` outside navigation, header, footer and asides."""
+def _printed(tree, tags: tuple[str, ...], wanted: list[str]) -> dict[str, str]:
+    """key → text of elements of `tags`, outside navigation, header, footer and asides,
+    whose text could be one of `wanted` (lengths are compared first: normalising every
+    element of a page would cost more than the extraction itself)."""
+    wanted_keys = {normalize_key(w) for w in wanted}
+    lengths = [len(w) for w in wanted]
     out = {}
     for el in tree.iter(*tags):
-        if el.xpath(CHROME):
+        raw = el.text_content()
+        if not any(0.8 * n <= len(raw) <= 1.25 * n + 20 for n in lengths):
             continue
-        text = " ".join(el.text_content().split())
-        if text:
-            out.setdefault(normalize_key(text), text)
+        key = normalize_key(raw)
+        if key in wanted_keys and not el.xpath(CHROME):
+            out.setdefault(key, " ".join(raw.split()))
     return out
 
 
@@ -190,7 +196,7 @@ def _headline(tree, jsonld) -> str | None:
     title = " ".join((tree.findtext(".//title") or "").split())
     parts = [p.strip() for p in TITLE_SEPARATORS.split(title) if p.strip()]
     if len(parts) > 1:
-        printed = _visible_texts(tree, ("h1", "h2", "h3", "b", "strong", "font", "span", "td", "div", "p"))
+        printed = _printed(tree, ("h1", "h2", "h3", "b", "strong", "font", "span", "td", "div", "p"), parts)
         for part in sorted(parts, key=len, reverse=True):
             if normalize_key(part) in printed:
                 return part
@@ -207,17 +213,34 @@ def _standfirst(tree, jsonld) -> str | None:
     keys = {normalize_key(c): c.strip() for c in candidates if len(c.split()) >= 8}
     if not keys:
         return None
-    printed = _visible_texts(tree, ("p", "h2", "div"))
+    printed = _printed(tree, ("p", "h2", "div"), list(keys.values()))
     for key, text in keys.items():
         if key in printed:
             return printed[key]
     return None
 
 
-def _labelled_line(tree, markers: Markers, kind: str) -> str | None:
+def _labels(tree) -> list[tuple[etree._Element, str]]:
+    """Every element that starts with text of its own, with the key of that text's start:
+    the one pass in which markers (tags, read also, source, byline) are looked for."""
+    out = []
+    for el in tree.iter(*LABEL_TAGS, "a", "font", "td"):
+        text = (el.text or "").strip()
+        if not text and len(el) and el[0].tag != "a":
+            text = (el[0].text or "").strip()  # <p><strong>الوسوم:</strong> ...
+        if text:
+            key = normalize_key(text[:40])
+            if key:
+                out.append((el, key))
+    return out
+
+
+def _labelled_line(labels, markers: Markers, kind: str) -> str | None:
     """A short "label: value" line of a marker kind ("المصدر: وكالات", "بقلم: فلان")
     wherever the page prints it: extractors often leave such lines outside the body."""
-    for el in tree.iter("p", "div", "span", "li", "font", "td"):
+    for el, key in labels:
+        if not markers.prefix(kind, key):
+            continue
         text = " ".join(el.text_content().split())
         if 2 <= len(text.split()) <= 12 and (":" in text or "：" in text) and \
                 markers.prefix(kind, normalize_key(text.split(":")[0].split("：")[0])):
@@ -260,25 +283,11 @@ def _split_list(value: str) -> list[str]:
     return [value.strip()]
 
 
-def _own_text_key(el) -> str:
-    """Key of the text an element shows before its first child element, or, when it
-    starts with a child, of that child's text (`<p><strong>الوسوم:</strong> ...`)."""
-    text = (el.text or "").strip()
-    if not text and len(el):
-        first = el[0]
-        if first.tag != "a":
-            text = first.text_content()
-    return normalize_key(text[:80])
-
-
-def _tag_links(tree, markers: Markers) -> list[str]:
+def _tag_links(tree, labels, markers: Markers) -> list[str]:
     """Texts of the links of a tags block: a label ("الوسوم", "كلمات دلالية:") followed by
     links, inside the label's element, its parent, or the next sibling."""
-    for el in tree.iter(*LABEL_TAGS):
-        key = _own_text_key(el)
-        if not key or not markers.is_heading("tags", key, extra_words=0) and not markers.prefix("tags", key):
-            continue
-        if len(key.split()) > 4:
+    for el, key in labels:
+        if el.tag == "a" or not markers.prefix("tags", key) or len(key.split()) > 4:
             continue
         for scope in (el, el.getnext(), el.getparent()):
             if scope is None:
@@ -291,13 +300,12 @@ def _tag_links(tree, markers: Markers) -> list[str]:
             if a.text_content().strip()]
 
 
-def _prune_read_also_boxes(tree, markers: Markers) -> None:
+def _prune_read_also_boxes(labels, markers: Markers) -> None:
     """Remove small link boxes that start with a read-also marker: inline "اقرأ أيضا: <a>"
     lines and read-more cards. Each is mostly link text, which prose never is."""
     doomed = []
-    for el in tree.iter(*LABEL_TAGS, "a"):
-        key = _own_text_key(el) if el.tag != "a" else normalize_key(el.text_content()[:80])
-        if not key or not markers.prefix("read_also", key):
+    for el, key in labels:
+        if not markers.prefix("read_also", key):
             continue
         box = el
         # climb to the smallest ancestor that holds the link(s) the marker points to

@@ -31,7 +31,7 @@ class LanguageResult:
     evidence: str  # "detector", or the script rule that decided
 
 
-def detect_language(text: str, sample_chars: int = 3000) -> LanguageResult:
+def detect_language(text: str, sample_chars: int = 1500) -> LanguageResult:
     """Detect the language of `text` from a sample of at most `sample_chars` characters,
     taken from its start, middle and end."""
     sample = _sample(text, sample_chars)
@@ -92,7 +92,7 @@ class LanguagePipeline:
         languages = crawler.settings.getlist("LANGUAGES", ["ar"])
         if not languages:
             raise ValueError("LANGUAGES is empty: no document could ever be kept")
-        return cls(languages, crawler.settings.getint("LANGUAGE_SAMPLE_CHARS", 3000), crawler.stats)
+        return cls(languages, crawler.settings.getint("LANGUAGE_SAMPLE_CHARS", 1500), crawler.stats)
 
     def process_item(self, page):
         result = detect_language(page.text, self.sample_chars)
