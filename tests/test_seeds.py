@@ -30,3 +30,31 @@ def test_article_patterns():
 def test_bad_seeds_fail_fast(data, message):
     with pytest.raises(SeedError, match=message):
         parse_seed(data, "test.toml")
+
+
+def spider_with(**kwargs):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.news import NewsSpider
+    crawler = get_crawler(NewsSpider, {"SEEDS_DIR": str(ROOT / "seeds"), "STATE_URI": "sqlite:///:memory:"})
+    return NewsSpider.from_crawler(crawler, **kwargs)
+
+
+def test_spider_arguments_choose_seeds():
+    assert [s.name for s in spider_with(site="youm7").seeds] == ["youm7"]
+    assert [s.name for s in spider_with(seeds=str(ROOT / "seeds" / "demo.toml")).seeds] == ["demo"]
+    everything = spider_with()
+    assert len(everything.seeds) >= 9 and "hespress.com" in everything.allowed_domains
+    with pytest.raises(SeedError, match="no seed named"):
+        spider_with(site="nosuchsite")
+
+
+def test_contact_goes_into_the_user_agent():
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.news import NewsSpider
+    from crawler import settings as project
+    crawler = get_crawler(NewsSpider, {"SEEDS_DIR": str(ROOT / "seeds"), "CONTACT": "ops@example.org",
+                                       "USER_AGENT": project.USER_AGENT})
+    spider = NewsSpider.from_crawler(crawler)
+    assert spider.user_agent.startswith("arabic-news-crawler/") and spider.user_agent.endswith("(+ops@example.org)")

@@ -6,7 +6,6 @@ become pages for the pipelines.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,12 +24,10 @@ from crawler.seeds import Seed, SeedError, load_seeds
 from crawler.state import state_store
 from pipelines.urls import clean_url
 
-logger = logging.getLogger(__name__)
 
 # Feeds and sitemaps are parsed with entities and network access off: a hostile file
 # must not expand a billion laughs or make us fetch anything.
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 class NewsSpider(scrapy.Spider):
@@ -50,7 +47,8 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.seeds = spider._load_seeds(crawler.settings.get("SEEDS_DIR", "seeds"))
-        spider.allowed_domains = sorted({d for s in spider.seeds for d in s.allowed_domains})
+        # A URL list is the user's explicit choice: no offsite filtering for it.
+        spider.allowed_domains = [] if spider.urls_arg else sorted({d for s in spider.seeds for d in s.allowed_domains})
         contact = crawler.settings.get("CONTACT")
         if contact:  # UserAgentMiddleware prefers the spider's user_agent attribute
             spider.user_agent = f"{crawler.settings.get('USER_AGENT')} (+{contact})"
@@ -62,7 +60,7 @@ class NewsSpider(scrapy.Spider):
     def _load_seeds(self, seeds_dir: str) -> list[Seed]:
         try:
             seeds = load_seeds(self.seeds_arg or seeds_dir)
-        except SeedError as exc:
+        except SeedError:
             if self.urls_arg and not self.seeds_arg:
                 return []  # a URL list needs no seed; prune rules apply when one matches
             raise
