@@ -18,6 +18,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from trafilatura.utils import load_html
 from twisted.internet.threads import deferToThread
 
+from pipelines.dates import find_arabic_date
 from pipelines.drops import ExtractFailed, NoText
 from pipelines.markers import Markers, default_markers, markers_from_settings
 from pipelines.normalize import normalize_key
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle"}
+DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # Elements whose own leading text can introduce a tags block or a read-also box.
 LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "li", "label", "section", "aside")
 
@@ -82,6 +84,10 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
         include_images=False, deduplicate=False, prune_xpath=prune_xpaths or None,
+        # Only dates the page states in markup, time elements or its URL: htmldate's
+        # extensive search guesses (a copyright year becomes January 1st). Dates written
+        # in Arabic words are ours to read.
+        date_extraction_params=DATE_PARAMS,
     )
     if doc is None or doc.body is None:
         raise ExtractionError("no main text found")
@@ -89,7 +95,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         title=headline or doc.title,
         paragraphs=list(_paragraphs(doc.body)),
         canonical_url=canonical,
-        published=doc.date,
+        published=doc.date or _printed_date(tree),
         author=doc.author,
         sitename=doc.sitename,
         tag_links=tag_links,
@@ -101,6 +107,11 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         source_line=source_line,
         byline=byline,
     )
+
+
+def _printed_date(tree) -> str | None:
+    body = tree.find("body")
+    return find_arabic_date(body.text_content()[:20000]) if body is not None else None
 
 
 def _paragraphs(body: etree._Element):
