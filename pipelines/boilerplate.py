@@ -77,7 +77,8 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             i += 1
             continue
         tag_marker = markers.prefix("tags", key)
-        if tag_marker and (key == tag_marker or tag_links or _label_value(p, markers, "tags") is not None):
+        if tag_marker and (key == tag_marker or _label_value(p, markers, "tags") is not None
+                           or (tag_links and _unpunctuated_line(p))):
             taken = _take_tags(paragraphs, keys, i, tag_links, out, markers)
             out.count("tags", taken)
             i += taken
@@ -112,6 +113,12 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
     if not out.keywords and tag_links:
         out.keywords = list(tag_links)
     return out
+
+
+def _unpunctuated_line(paragraph: str) -> bool:
+    """A list of words, not a sentence: prose that happens to start like a tags label
+    ("العلامات الحيوية للمريض ...") ends with a full stop."""
+    return len(paragraph.split()) <= 60 and not paragraph.rstrip().endswith((".", "؟", "!"))
 
 
 def _is_byline(paragraph: str, key: str, markers: Markers) -> bool:

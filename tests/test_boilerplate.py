@@ -96,3 +96,9 @@ def test_standfirst_printed_outside_the_body_is_added_once():
 
 def test_source_line_found_outside_the_body():
     assert clean(BODY, source_line="المصدر : وكالات").source == "وكالات"
+
+
+def test_prose_starting_like_a_tags_label_is_not_a_tags_line():
+    prose = "العلامات الحيوية للمريض كانت مستقرة عند وصوله إلى المستشفى بحسب ما قاله الأطباء المعالجون."
+    out = clean([BODY[0], prose, BODY[1]], tag_links=["الصحة"])
+    assert out.paragraphs == [BODY[0], prose, BODY[1]] and out.keywords == ["الصحة"]
