@@ -52,9 +52,11 @@ class MinHashConfig:
         return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=self.scheme).permutations
 
 
-def text_hash(text: str) -> str:
-    """The exact-duplicate key of a text: hex digest of its key normalisation."""
-    return hashlib.sha1(normalize_key(text).encode("utf-8")).hexdigest()
+def text_hash(text: str, key_text: str | None = None) -> str:
+    """The exact-duplicate key of a text: hex digest of its key normalisation
+    (pass `key_text` when it is already at hand)."""
+    key_text = normalize_key(text) if key_text is None else key_text
+    return hashlib.sha1(key_text.encode("utf-8")).hexdigest()
 
 
 def shingles(key_text: str, n: int) -> set[bytes]:
@@ -64,10 +66,12 @@ def shingles(key_text: str, n: int) -> set[bytes]:
     return {" ".join(words[i:i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
 
 
-def signature(text: str, config: MinHashConfig) -> np.ndarray:
+def signature(text: str, config: MinHashConfig, key_text: str | None = None) -> np.ndarray:
+    """MinHash of the text's word shingles, computed once on its key normalisation."""
+    key_text = normalize_key(text) if key_text is None else key_text
     m = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme,
                 permutations=config._permutations)
-    m.update_batch(list(shingles(normalize_key(text), config.shingle_words)))
+    m.update_batch(list(shingles(key_text, config.shingle_words)))
     return m.hashvalues
 
 
@@ -91,7 +95,8 @@ class Verdict:
 def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashConfig,
           content: bool = True) -> tuple[Verdict, str]:
     """Claim this document's URL and keys; returns the verdict and the text hash."""
-    key = text_hash(text)
+    key_text = normalize_key(text)
+    key = text_hash(text, key_text)
     if not store.claim_url(url):
         return Verdict("duplicate_url"), key
     if not content:
@@ -99,7 +104,7 @@ def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashCo
     owner = store.claim_key(key, doc_id)
     if owner is not None and owner != doc_id:
         return Verdict("duplicate", owner), key
-    sig = signature(text, config)
+    sig = signature(text, config, key_text)
     near = store.claim_near(
         doc_id, bands(sig, config), sig.astype(np.uint64).tobytes(),
         lambda other: similarity(sig, np.frombuffer(other, dtype=np.uint64)) >= config.threshold)

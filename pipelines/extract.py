@@ -44,12 +44,10 @@ class Extracted:
     canonical_url: str | None = None
     published: str | None = None
     author: str | None = None
-    sitename: str | None = None
     tag_links: list[str] = field(default_factory=list)   # tags block links, page order
     meta_tags: list[str] = field(default_factory=list)   # article:tag, meta keywords, JSON-LD keywords
     link_keys: frozenset[str] = frozenset()              # key-normalised anchor texts of 2+ words
     article_hint: bool = False                           # og:type / JSON-LD say "article"
-    html_lang: str | None = None
     standfirst: str | None = None                        # the summary printed under the headline
     source_line: str | None = None                       # an "المصدر: ..." line anywhere on the page
     byline: str | None = None                            # a "بقلم: ..." line anywhere on the page
@@ -74,7 +72,6 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     tag_links = _tag_links(tree, labels, markers)
     meta_tags = _meta_tags(tree, jsonld)
     article_hint = _article_hint(tree, jsonld)
-    html_lang = (tree.get("lang") or tree.get("xml:lang") or "").strip() or None
     headline = _headline(tree, jsonld)
     standfirst = _standfirst(tree, jsonld)
     source_line = _labelled_line(labels, markers, "source")
@@ -97,12 +94,10 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         canonical_url=canonical,
         published=doc.date or _printed_date(tree),
         author=doc.author,
-        sitename=doc.sitename,
         tag_links=tag_links,
         meta_tags=meta_tags,
         link_keys=link_keys,
         article_hint=article_hint,
-        html_lang=html_lang,
         standfirst=standfirst,
         source_line=source_line,
         byline=byline,
