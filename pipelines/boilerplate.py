@@ -70,8 +70,9 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("source")
             i += 1
             continue
-        if _is_byline(p, key, markers) or markers.is_dateline(key):
-            if not markers.is_dateline(key):
+        dateline = markers.is_dateline(key)
+        if dateline or _is_byline(p, key, markers):
+            if not dateline:
                 out.byline = out.byline or p
             out.count("byline")
             i += 1
