@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench fixtures clean
+.PHONY: demo test bench eval fixtures clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,16 @@ test: $(INSTALLED)
 # Figures, not assertions: ms/page of each cleaning stage against trafilatura alone.
 bench: $(INSTALLED)
 	$(PY) bench/stages.py
+
+# Text quality next to trafilatura and newspaper4k, on the fixture set and its
+# attribute-stripped copy (or on any set in score.py's layout: make eval SET=/path/to/set).
+EVAL_INSTALLED := $(VENV)/.installed-eval
+$(EVAL_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,eval]'
+	touch $(EVAL_INSTALLED)
+
+eval: $(EVAL_INSTALLED)
+	$(PY) bench/eval.py $(if $(SET),--set $(SET))
 
 # Regenerate the fixture site and its golden documents from fixtures/articles (review the diff).
 fixtures:

@@ -40,3 +40,59 @@ def find_arabic_date(text: str) -> str | None:
         except ValueError:  # "31 شباط": not a date
             continue
     return None
+
+
+# --- dates the page states in markup --------------------------------------------------
+
+# Most specific first: a page's own publication date, then dates that usually equal it.
+META_DATE_XPATHS = (
+    '//meta[@property="article:published_time" or @name="article:published_time"'
+    ' or @itemprop="datePublished" or @property="og:published_time" or @name="pubdate"'
+    ' or @name="publishdate" or @name="publish-date" or @name="publish_date" or @name="date"'
+    ' or @name="DC.date.issued" or @name="dcterms.created" or @name="sailthru.date"'
+    ' or @property="video:release_date"]/@content',
+    '//*[@itemprop="datePublished"]/@datetime',
+)
+JSONLD_DATE_KEYS = ("datePublished", "dateCreated", "uploadDate")
+ISO_DATE = re.compile(r"^\s*((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|[+-]\d\d:?\d\d)?)?")
+URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d\d)[/-](\d\d)(?:/|[^\d])")
+
+
+def iso_date(value: str) -> str | None:
+    """An ISO 8601 date or date-time as the page wrote it, checked to be a real date;
+    None when `value` is not one."""
+    m = ISO_DATE.match(value or "")
+    if not m:
+        return None
+    try:
+        date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    day = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    if not m.group(4):
+        return day
+    zone = m.group(5) or ""
+    if zone and zone != "Z" and ":" not in zone:
+        zone = zone[:3] + ":" + zone[3:]
+    return f"{day}T{m.group(4)}{zone}"
+
+
+def markup_date(tree, jsonld: list[dict], url: str | None = None) -> str | None:
+    """The publication date the page states for machines: JSON-LD, meta tags, the first
+    <time datetime>, the URL. What the page prints in words is `find_arabic_date`'s."""
+    for obj in jsonld:
+        for key in JSONLD_DATE_KEYS:
+            found = iso_date(obj.get(key)) if isinstance(obj.get(key), str) else None
+            if found:
+                return found
+    for xpath in META_DATE_XPATHS:
+        for value in tree.xpath(xpath):
+            found = iso_date(value)
+            if found:
+                return found
+    for value in tree.xpath("//time/@datetime"):
+        found = iso_date(value)
+        if found:
+            return found
+    m = URL_DATE.search(url or "")
+    return iso_date("-".join(m.groups())) if m else None

@@ -18,7 +18,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from trafilatura.utils import load_html
 from twisted.internet.threads import deferToThread
 
-from pipelines.dates import find_arabic_date
+from pipelines.dates import find_arabic_date, markup_date
 from pipelines.drops import ExtractFailed, NoText
 from pipelines.markers import Markers, default_markers, markers_from_settings
 from pipelines.normalize import normalize_key
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle"}
-DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # Elements whose own leading text can introduce a tags block or a read-also box.
 LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "li", "label", "section", "aside")
 
@@ -78,22 +77,24 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     byline = _labelled_line(labels, markers, "byline")
     _prune_read_also_boxes(labels, markers)
 
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        include_images=False, deduplicate=False, prune_xpath=prune_xpaths or None,
-        # Only dates the page states in markup, time elements or its URL: htmldate's
-        # extensive search guesses (a copyright year becomes January 1st). Dates written
-        # in Arabic words are ours to read.
-        date_extraction_params=DATE_PARAMS,
-    )
+    # Metadata is read above and in markup_date/_author, not by trafilatura: its metadata
+    # pass costs nearly as much as the extraction itself, and its date search guesses (a
+    # copyright year becomes January 1st) where dates written in Arabic words are ours.
+    published = markup_date(tree, jsonld, url) or _printed_date(tree)
+    author = _author(tree, jsonld)
+    doc = _main_text(tree, url, prune_xpaths, fast=True)
+    if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
+        # trafilatura's fallback extractors (readability, jusText) cost a third of its time
+        # and matter only when its own pass finds little: run them only then.
+        doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
     if doc is None or doc.body is None:
         raise ExtractionError("no main text found")
     return Extracted(
         title=headline or doc.title,
         paragraphs=list(_paragraphs(doc.body)),
         canonical_url=canonical,
-        published=doc.date or _printed_date(tree),
-        author=doc.author,
+        published=published,
+        author=author,
         tag_links=tag_links,
         meta_tags=meta_tags,
         link_keys=link_keys,
@@ -102,6 +103,45 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         source_line=source_line,
         byline=byline,
     )
+
+
+FULL_EXTRACTION_BELOW_WORDS = 120
+
+
+def _main_text(tree, url, prune_xpaths, fast: bool):
+    # bare_extraction works on its own copy of a tree it is given: one parse serves both passes.
+    return trafilatura.bare_extraction(
+        tree, url=url, fast=fast, with_metadata=False,
+        include_comments=False, include_tables=False, include_images=False, deduplicate=False,
+        prune_xpath=prune_xpaths or None)
+
+
+def _words(body) -> int:
+    return len(" ".join(body.itertext()).split()) if body is not None else 0
+
+
+def _author(tree, jsonld) -> str | None:
+    """The byline the page states for machines: JSON-LD author, then meta tags. Bylines
+    printed as text ("كتب: ...") are the boilerplate step's."""
+    for obj in jsonld:
+        names = _names(obj.get("author"))
+        if names:
+            return "، ".join(names)
+    for value in tree.xpath('//meta[@name="author" or @property="article:author" or @name="byl"]/@content'):
+        value = value.strip()
+        if value and "://" not in value and len(value.split()) <= 8:
+            return value
+    return None
+
+
+def _names(value) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() and "://" not in value else []
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
 
 
 def _printed_date(tree) -> str | None:

@@ -64,12 +64,28 @@ KEY_FOLD = str.maketrans({
 NON_WORD = re.compile(r"[\W_]+")
 
 
+# normalize_line's character work and the key folding in one str.translate pass: keys are
+# computed for every anchor and label of a page, so they must be cheap.
+_KEY_TABLE = {
+    **KEY_FOLD, **PERSIAN_TO_ARABIC,
+    **{c: None for c in range(0x0610, 0x061B)}, **{c: None for c in range(0x064B, 0x0660)},
+    0x0670: None, **{c: None for c in range(0x06D6, 0x06EE)},
+    **{ord(c): None for c in "\u00ad\u061c\ufeff" + TATWEEL},
+    **{c: None for c in range(0x200B, 0x2010)}, **{c: None for c in range(0x202A, 0x202F)},
+    **{c: None for c in range(0x2066, 0x206A)},
+}
+_PRESENTATION_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+
+
 def normalize_key(text: str) -> str:
     """Text normalisation plus diacritics, letter variants, digits and punctuation folded:
     two spellings of one word give one key."""
-    text = normalize_line(text)
-    text = DIACRITICS.sub("", text).translate(KEY_FOLD).casefold()
-    return NON_WORD.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if _PRESENTATION_FORM.search(text):
+            text = _presentation_forms_to_base(text)
+        text = text.translate(_KEY_TABLE)
+    return NON_WORD.sub(" ", text.casefold()).strip()
 
 
 STOPWORDS = frozenset(normalize_key(w) for w in (
