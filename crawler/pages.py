@@ -1,12 +1,16 @@
 """A downloaded response becomes a Page for the pipelines — or a counted drop."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from scrapy.http import HtmlResponse, Response, TextResponse
 
+from crawler.decoding import decode_html
 from crawler.extensions.docstats import count_drop
 from crawler.items import Page
+
+logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
@@ -28,7 +32,12 @@ def page_from_response(crawler, response: Response, seed=None) -> Page | None:
         count_drop(crawler, "not_html", response.url, ctype)
         return None
     crawler.stats.inc_value("articles/fetched")
-    return Page(fetched_url=response.url, html=response.text, crawled_at=now_iso(),
+    decoded = decode_html(response.body, response.text, response.encoding)
+    if decoded.redecoded_from:
+        crawler.stats.inc_value("decoding/redecoded")
+        logger.info("%s: declared charset %s gives implausible text; decoded as %s",
+                    response.url, decoded.redecoded_from, decoded.encoding)
+    return Page(fetched_url=response.url, html=decoded.text, crawled_at=now_iso(),
                 seed=seed.name if seed else None,
                 prune_xpaths=list(seed.prune_xpaths) if seed else [])
 
