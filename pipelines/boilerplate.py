@@ -19,6 +19,7 @@ TAG_SEPARATORS = re.compile(r"\s*(?:[،,|;؛/•#]|\s-\s)\s*")
 HEADLINE_MAX_WORDS = 25
 SHORT_LINE_MAX_WORDS = 25
 SOURCE_MAX_WORDS = 8
+NOTICE_MAX_WORDS = 80
 
 
 @dataclass
@@ -99,6 +100,15 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
                 while i < len(paragraphs) and _headline_like(paragraphs[i], keys[i], link_keys):
                     out.count(kind)
                     i += 1
+            continue
+        if len(key.split()) <= NOTICE_MAX_WORDS and markers.contains("notice", key):
+            # A disclaimer or comment rules late in the text: what follows is not the article
+            # (comments, the author's other columns). Early on, only the line goes.
+            if has_prose and i >= len(paragraphs) / 2:
+                i = _cut_rest(paragraphs, keys, i, out, markers, "notice")
+            else:
+                out.count("notice")
+                i += 1
             continue
         if markers.prefix("promo", key) and len(key.split()) <= SHORT_LINE_MAX_WORDS:
             out.count("promo")

@@ -19,6 +19,7 @@ from trafilatura.utils import load_html
 from twisted.internet.threads import deferToThread
 
 from pipelines.dates import find_arabic_date, markup_date
+from pipelines import structured
 from pipelines.drops import ExtractFailed, NoText
 from pipelines.markers import Markers, default_markers, markers_from_settings
 from pipelines.normalize import normalize_key
@@ -46,7 +47,8 @@ class Extracted:
     tag_links: list[str] = field(default_factory=list)   # tags block links, page order
     meta_tags: list[str] = field(default_factory=list)   # article:tag, meta keywords, JSON-LD keywords
     link_keys: frozenset[str] = frozenset()              # key-normalised anchor texts of 2+ words
-    article_hint: bool = False                           # og:type / JSON-LD say "article"
+    article_hint: bool = False                           # og:type / JSON-LD say "article" (or video)
+    video: bool = False                                  # a video page: its short description is the text
     standfirst: str | None = None                        # the summary printed under the headline
     source_line: str | None = None                       # an "المصدر: ..." line anywhere on the page
     byline: str | None = None                            # a "بقلم: ..." line anywhere on the page
@@ -71,6 +73,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     tag_links = _tag_links(tree, labels, markers)
     meta_tags = _meta_tags(tree, jsonld)
     article_hint = _article_hint(tree, jsonld)
+    video = _is_video(tree, jsonld)
     headline = _headline(tree, jsonld)
     standfirst = _standfirst(tree, jsonld)
     source_line = _labelled_line(labels, markers, "source")
@@ -82,23 +85,27 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     # copyright year becomes January 1st) where dates written in Arabic words are ours.
     published = markup_date(tree, jsonld, url) or _printed_date(tree)
     author = _author(tree, jsonld)
+    _prune_social_embeds(tree)
     doc = _main_text(tree, url, prune_xpaths, fast=True)
     if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
         # trafilatura's fallback extractors (readability, jusText) cost a third of its time
         # and matter only when its own pass finds little: run them only then.
         doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
-    if doc is None or doc.body is None:
+    paragraphs = list(_paragraphs(doc.body)) if doc is not None and doc.body is not None else []
+    paragraphs = _with_structured_data(paragraphs, tree, jsonld)
+    if not paragraphs:
         raise ExtractionError("no main text found")
     return Extracted(
-        title=headline or doc.title,
-        paragraphs=list(_paragraphs(doc.body)),
+        title=headline or (doc.title if doc is not None else None),
+        paragraphs=paragraphs,
         canonical_url=canonical,
         published=published,
         author=author,
         tag_links=tag_links,
         meta_tags=meta_tags,
         link_keys=link_keys,
-        article_hint=article_hint,
+        article_hint=article_hint or video,
+        video=video,
         standfirst=standfirst,
         source_line=source_line,
         byline=byline,
@@ -106,6 +113,53 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
 
 
 FULL_EXTRACTION_BELOW_WORDS = 120
+# Below this many words the HTML may not hold the text at all (script-rendered pages).
+STRUCTURED_BELOW_WORDS = 150
+# Trailing paragraphs this long that the page's articleBody lacks are not the article.
+TRAILING_PROSE_WORDS = 12
+SOCIAL_POST = ('//blockquote[.//a[contains(@href, "twitter.com/") or contains(@href, "//x.com/")'
+               ' or contains(@href, "instagram.com/") or contains(@href, "facebook.com/")'
+               ' or contains(@href, "tiktok.com/") or contains(@href, "t.me/")]'
+               ' or contains(., "pic.twitter.com")]')
+
+
+def _prune_social_embeds(tree) -> None:
+    """Embedded posts (a <blockquote> linking to the post on its network) are not article
+    text, unlike quotations, which link nowhere."""
+    for quote in tree.xpath(SOCIAL_POST):
+        if quote.getparent() is not None:
+            _drop_keep_tail(quote)
+
+
+def _with_structured_data(paragraphs: list[str], tree, jsonld) -> list[str]:
+    """Recover the text from structured data when the HTML holds little of it; otherwise
+    let JSON-LD articleBody, when it agrees with the page, cut what trails the article."""
+    words = sum(len(p.split()) for p in paragraphs)
+    body = structured.jsonld_body(jsonld)
+    if words < STRUCTURED_BELOW_WORDS:
+        blob = structured.state_blob_body(tree)
+        recovered = max((body, blob), key=lambda b: sum(len(p.split()) for p in b))
+        # As much text or more: the data's paragraphs are the article's (the HTML of such
+        # pages holds a teaser, or the text run together).
+        if sum(len(p.split()) for p in recovered) >= max(words, 40):
+            return recovered
+        return paragraphs
+    if not body:
+        return paragraphs
+    body_key = normalize_key(" ".join(body))
+    keys = [normalize_key(p) for p in paragraphs]
+    agreeing = [i for i, k in enumerate(keys) if structured.agrees(k, body_key)]
+    prose = [i for i, p in enumerate(paragraphs) if len(p.split()) >= TRAILING_PROSE_WORDS]
+    if not agreeing or len([i for i in prose if i in agreeing]) < 0.6 * len(prose):
+        return paragraphs  # the data describes something else: trust the page
+    last = agreeing[-1]
+    return paragraphs[:last + 1] + [p for p in paragraphs[last + 1:] if len(p.split()) < TRAILING_PROSE_WORDS]
+
+
+def _is_video(tree, jsonld) -> bool:
+    if any(v.strip().lower().startswith("video") for v in tree.xpath('//meta[@property="og:type"]/@content')):
+        return True
+    return any(obj.get("@type") == "VideoObject" or obj.get("@type") == ["VideoObject"] for obj in jsonld)
 
 
 def _main_text(tree, url, prune_xpaths, fast: bool):

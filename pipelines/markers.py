@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipelines.normalize import normalize_key
 
-KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline")
+KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline", "notice")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,14 @@ class Markers:
         """The marker of `kind` that `key` (a key-normalised line) starts with, if any."""
         for marker in self.by_kind[kind]:
             if key == marker or key.startswith(marker + " "):
+                return marker
+        return None
+
+    def contains(self, kind: str, key: str) -> str | None:
+        """The marker of `kind` found anywhere in `key`, as whole words."""
+        padded = f" {key} "
+        for marker in self.by_kind[kind]:
+            if f" {marker} " in padded:
                 return marker
         return None
 
