@@ -1,6 +1,8 @@
 import pytest
 
-from pipelines.dates import find_arabic_date
+import lxml.html
+
+from pipelines.dates import find_arabic_date, markup_date
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -15,3 +17,31 @@ from pipelines.dates import find_arabic_date
 ])
 def test_arabic_dates(text, expected):
     assert find_arabic_date(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("الموافق 19 صفر 1447 هـ - الأربعاء 13 غشت 2025", "2025-08-13"),   # Hijri first: still the Gregorian
+    ("۱۲ نونبر ۲۰۲۴", "2024-11-12"),                                  # Persian digits, Maghreb month
+    ("الخميس، 4 دجنبر 2025 - 09:15", "2025-12-04"),
+])
+def test_more_arabic_dates(text, expected):
+    assert find_arabic_date(text) == expected
+
+
+def _tree(head: str, body: str = ""):
+    return lxml.html.fromstring(f"<html><head>{head}</head><body>{body}<p>نص</p></body></html>")
+
+
+@pytest.mark.parametrize("head, body, jsonld, url, expected", [
+    ('<meta property="article:published_time" content="2025-06-14T09:30:00+0300">', "", [], None,
+     "2025-06-14T09:30:00+03:00"),
+    ("", "", [{"@type": "NewsArticle", "datePublished": "2025-02-01T08:00:00Z"}], None, "2025-02-01T08:00:00Z"),
+    ("", "", [{"@type": "VideoObject", "uploadDate": "2025-03-05"}], None, "2025-03-05"),
+    # a relative time printed for readers, with the machine-readable time beside it
+    ("", '<time datetime="2025-07-01T16:45:00+04:00">منذ ساعتين</time>', [], None, "2025-07-01T16:45:00+04:00"),
+    ("", "", [], "https://example.com/news/2024/12/30/story-slug", "2024-12-30"),
+    ('<meta name="date" content="not a date">', "", [], None, None),
+    ('<meta name="date" content="2025-02-30">', "", [], None, None),
+])
+def test_markup_dates(head, body, jsonld, url, expected):
+    assert markup_date(_tree(head, body), jsonld, url) == expected
