@@ -20,6 +20,7 @@ HEADLINE_MAX_WORDS = 25
 SHORT_LINE_MAX_WORDS = 25
 SOURCE_MAX_WORDS = 8
 NOTICE_MAX_WORDS = 80
+SENTENCE_END = (".", "。", "؟", "!", ":", "?")
 
 
 @dataclass
@@ -71,6 +72,11 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("source")
             i += 1
             continue
+        if has_prose and _starts_another_article(paragraphs, keys, i, markers):
+            # A headline with its own dateline or byline under it, after this article's
+            # text: the next story, appended below (infinite scroll) or a read-also story.
+            i = _cut_rest(paragraphs, keys, i, out, markers, "next_article")
+            continue
         dateline = markers.is_dateline(key)
         if dateline or _is_byline(p, key, markers):
             if not dateline:
@@ -114,6 +120,12 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("promo")
             i += 1
             continue
+        if key in link_keys and len(key.split()) <= HEADLINE_MAX_WORDS:
+            # A paragraph that is all one link is a pointer to another page (a story, a
+            # section), whatever heads it or does not.
+            out.count("link_line")
+            i += 1
+            continue
         if key in seen:
             out.count("repeated")
             i += 1
@@ -124,6 +136,17 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
     if not out.keywords and tag_links:
         out.keywords = list(tag_links)
     return out
+
+
+def _starts_another_article(paragraphs, keys, i, markers: Markers) -> bool:
+    """A headline-like line followed, within two lines, by a dateline or a byline, and
+    then by prose. A subheading inside an article is followed by prose directly."""
+    if not 2 <= len(keys[i].split()) <= HEADLINE_MAX_WORDS or paragraphs[i].rstrip().endswith(SENTENCE_END):
+        return False
+    for j in range(i + 1, min(i + 3, len(paragraphs))):
+        if markers.is_dateline(keys[j]) or _is_byline(paragraphs[j], keys[j], markers):
+            return any(len(k.split()) >= 15 for k in keys[j + 1:j + 4])
+    return False
 
 
 def _unpunctuated_line(paragraph: str) -> bool:

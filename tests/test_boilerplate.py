@@ -1,4 +1,5 @@
 from pipelines.boilerplate import clean
+from pipelines.normalize import normalize_key
 
 BODY = [
     "استقبل الزعيم الكوري الشمالي كيم جونغ أون، السبت، وزير الخارجية الروسي سيرغي لافروف في مدينة وونسان.",
@@ -102,3 +103,34 @@ def test_prose_starting_like_a_tags_label_is_not_a_tags_line():
     prose = "العلامات الحيوية للمريض كانت مستقرة عند وصوله إلى المستشفى بحسب ما قاله الأطباء المعالجون."
     out = clean([BODY[0], prose, BODY[1]], tag_links=["الصحة"])
     assert out.paragraphs == [BODY[0], prose, BODY[1]] and out.keywords == ["الصحة"]
+
+
+LONG = [p + " " + p for p in BODY]
+
+
+def test_a_line_that_is_one_link_is_not_text():
+    story = "وفد روسي يصل إلى كوريا الشمالية لمناقشة قضايا الغابات"
+    out = clean([LONG[0], story, *LONG[1:]], link_keys=frozenset({normalize_key(story)}))
+    assert out.paragraphs == LONG and out.removed["link_line"] == 1
+
+
+def test_appended_next_article_is_cut_at_its_headline_and_dateline():
+    nxt = ["افتتاح معرض الكتاب في الرباط بمشاركة خمسين دولة", "الأحد 3 غشت 2025 - 10:30",
+           "افتتح وزير الثقافة صباح الأحد الدورة الجديدة من معرض الكتاب في الرباط بمشاركة ناشرين من خمسين دولة عربية وأجنبية."]
+    out = clean(LONG + nxt)
+    assert out.paragraphs == LONG and out.removed["next_article"] == 3
+
+
+def test_subheading_followed_by_prose_stays():
+    sub = "ردود الفعل في المنطقة"
+    out = clean([LONG[0], sub, *LONG[1:]])
+    assert out.paragraphs == [LONG[0], sub, *LONG[1:]]
+
+
+def test_notice_late_in_the_text_ends_it_and_early_only_goes():
+    notice = "المقال يعبر عن رأي كاتبه ولا يعبر بالضرورة عن رأي الموقع."
+    comment = "مقال رائع ويعبر عن واقعنا اليومي، شكرا للكاتب على هذا الطرح الجريء والصادق في زمن صعب."
+    out = clean(LONG + [notice, comment])
+    assert out.paragraphs == LONG and out.removed["notice"] == 2
+    out = clean([notice, *LONG])
+    assert out.paragraphs == LONG and out.removed["notice"] == 1
