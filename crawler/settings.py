@@ -50,6 +50,7 @@ LANGUAGES = ["ar"]             # documents in other languages are dropped
 LANGUAGE_SAMPLE_CHARS = 1500
 QUALITY_MIN_WORDS = 60
 QUALITY_MIN_WORDS_UNMARKED = 150   # pages with neither og:type/JSON-LD article nor a real date
+QUALITY_MIN_WORDS_VIDEO = 20        # video pages (og:type video, VideoObject): the description is the text
 QUALITY_MAX_LINK_SHARE = 0.4
 QUALITY_MAX_HEADLINE_SHARE = 0.3
 QUALITY_MIN_NEIGHBOUR_OVERLAP = 0.02

@@ -24,6 +24,7 @@ YEAR_ONLY_DATE = re.compile(r"^\d{4}-01-01")
 class QualityConfig:
     min_words: int = 60                # QUALITY_MIN_WORDS
     min_words_unmarked: int = 150      # QUALITY_MIN_WORDS_UNMARKED: pages with no article metadata
+    min_words_video: int = 20          # QUALITY_MIN_WORDS_VIDEO: a video page's description is its text
     max_link_share: float = 0.4        # QUALITY_MAX_LINK_SHARE: words of the text that are link texts
     max_headline_share: float = 0.3    # QUALITY_MAX_HEADLINE_SHARE: paragraphs that read as headlines
     min_neighbour_overlap: float = 0.02  # median shared stems of neighbouring paragraphs
@@ -35,10 +36,12 @@ def has_article_evidence(article_hint: bool, published: str | None) -> bool:
 
 
 def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: QualityConfig,
-                 title: str | None = None, evidence: bool = True) -> tuple[bool, str, str]:
+                 title: str | None = None, evidence: bool = True, video: bool = False) -> tuple[bool, str, str]:
     """(keep, reason, detail): reason is "too_short" or "not_article" when not kept."""
     words = sum(len(p.split()) for p in paragraphs)
     min_words = config.min_words if evidence else max(config.min_words, config.min_words_unmarked)
+    if video:
+        min_words = config.min_words_video
     if words < min_words:
         return False, "too_short", f"{words} words < {min_words}"
     keys = [normalize_key(p) for p in paragraphs]
@@ -82,6 +85,7 @@ class QualityPipeline:
         return cls(QualityConfig(
             min_words=s.getint("QUALITY_MIN_WORDS", d.min_words),
             min_words_unmarked=s.getint("QUALITY_MIN_WORDS_UNMARKED", d.min_words_unmarked),
+            min_words_video=s.getint("QUALITY_MIN_WORDS_VIDEO", d.min_words_video),
             max_link_share=s.getfloat("QUALITY_MAX_LINK_SHARE", d.max_link_share),
             max_headline_share=s.getfloat("QUALITY_MAX_HEADLINE_SHARE", d.max_headline_share),
             min_neighbour_overlap=s.getfloat("QUALITY_MIN_NEIGHBOUR_OVERLAP", d.min_neighbour_overlap),
@@ -90,7 +94,8 @@ class QualityPipeline:
     def process_item(self, page):
         ex = page.extracted
         evidence = has_article_evidence(ex.article_hint, ex.published)
-        keep, reason, detail = keep_article(page.paragraphs, ex.link_keys, self.config, page.title, evidence)
+        keep, reason, detail = keep_article(page.paragraphs, ex.link_keys, self.config, page.title, evidence,
+                                            ex.video)
         if not keep:
             raise (TooShort if reason == "too_short" else NotArticle)(detail, page.fetched_url)
         return page
