@@ -9,17 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipelines.markers import Markers, default_markers, markers_from_settings
+from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
 from pipelines.normalize import content_stems, normalize_key
 
-# A marker followed by a colon (Arabic or Latin, maybe spaced) and a value.
-LABEL_VALUE = re.compile(r"^[^:：]{1,40}?\s*[:：]\s*(.+)$", re.S)
-# Tags printed as plain text are separated by one of these.
-TAG_SEPARATORS = re.compile(r"\s*(?:[،,|;؛/•#]|\s-\s)\s*")
 HEADLINE_MAX_WORDS = 25
 SHORT_LINE_MAX_WORDS = 25
 SOURCE_MAX_WORDS = 8
 NOTICE_MAX_WORDS = 80
+# What a byline prints after the name: a separator and a date, a time, a place.
+AFTER_NAME = re.compile(r"\s[|–—-]\s|\s*\||\d|[٠-٩]")
+TITLE_SEARCH_PARAGRAPHS = 8
 SENTENCE_END = (".", "。", "؟", "!", ":", "?")
 
 
@@ -47,13 +46,18 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
     """
     markers = markers or default_markers()
     out = Cleaned(paragraphs=[])
-    if standfirst and normalize_key(standfirst) not in {normalize_key(p) for p in paragraphs}:
-        paragraphs = [standfirst, *paragraphs]
-        out.count("standfirst_added")
-    if source_line:
-        paragraphs = [*paragraphs, source_line]
     keys = [normalize_key(p) for p in paragraphs]
     title_key = normalize_key(title or "")
+    if title_key and title_key in keys[1:TITLE_SEARCH_PARAGRAPHS]:
+        # What a page prints above its headline is navigation, a kicker or tools.
+        start = keys.index(title_key)
+        out.count("before_title", start)
+        paragraphs, keys = paragraphs[start:], keys[start:]
+    if standfirst and (standfirst_key := normalize_key(standfirst)) not in " ".join(keys[:TITLE_SEARCH_PARAGRAPHS]):
+        paragraphs, keys = [standfirst, *paragraphs], [standfirst_key, *keys]
+        out.count("standfirst_added")
+    if source_line:
+        paragraphs, keys = [*paragraphs, source_line], [*keys, normalize_key(source_line)]
     seen: set[str] = set()
     i = 0
     while i < len(paragraphs):
@@ -63,7 +67,7 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
         if not key:
             i += 1
             continue
-        if title_key and key == title_key and not has_prose:
+        if title_key and key == title_key and i < TITLE_SEARCH_PARAGRAPHS:
             out.count("title")
             i += 1
             continue
@@ -169,6 +173,7 @@ def clean_author(author: str | None, markers: Markers | None = None) -> str | No
     if not author:
         return None
     markers = markers or default_markers()
+    author = AFTER_NAME.split(author)[0]  # "بقلم: فلان | الأربعاء 18 يونيو 2025"
     words = author.replace(":", " ").replace("：", " ").split()
     while words and markers.prefix("byline", normalize_key(words[0])) == normalize_key(words[0]):
         words = words[1:]
@@ -271,7 +276,7 @@ class BoilerplatePipeline:
         page.paragraphs = cleaned.paragraphs
         page.keywords = cleaned.keywords or ex.meta_tags
         page.source = cleaned.source
-        page.author = clean_author(ex.author or cleaned.byline or ex.byline, self.markers)
+        page.author = clean_author(ex.author or cleaned.byline or ex.byline or ex.author_box, self.markers)
         for kind, n in cleaned.removed.items():
             self.stats.inc_value(f"boilerplate/removed/{kind}", n)
         return page

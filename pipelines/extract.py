@@ -21,7 +21,7 @@ from twisted.internet.threads import deferToThread
 from pipelines.dates import find_arabic_date, markup_date
 from pipelines import structured
 from pipelines.drops import ExtractFailed, NoText
-from pipelines.markers import Markers, default_markers, markers_from_settings
+from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
 from pipelines.normalize import normalize_key
 from pipelines.urls import canonical_url
 
@@ -52,6 +52,7 @@ class Extracted:
     standfirst: str | None = None                        # the summary printed under the headline
     source_line: str | None = None                       # an "المصدر: ..." line anywhere on the page
     byline: str | None = None                            # a "بقلم: ..." line anywhere on the page
+    author_box: str | None = None                        # the name in an author/byline box
 
 
 def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] | None = None,
@@ -78,13 +79,14 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     standfirst = _standfirst(tree, jsonld)
     source_line = _labelled_line(labels, markers, "source")
     byline = _labelled_line(labels, markers, "byline")
-    _prune_read_also_boxes(labels, markers)
+    _prune_link_boxes(labels, markers)
 
     # Metadata is read above and in markup_date/_author, not by trafilatura: its metadata
     # pass costs nearly as much as the extraction itself, and its date search guesses (a
     # copyright year becomes January 1st) where dates written in Arabic words are ours.
     published = markup_date(tree, jsonld, url) or _printed_date(tree)
     author = _author(tree, jsonld)
+    author_box = _author_box(tree) if author is None and byline is None else None
     _prune_social_embeds(tree)
     doc = _main_text(tree, url, prune_xpaths, fast=True)
     if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
@@ -92,7 +94,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         # and matter only when its own pass finds little: run them only then.
         doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
     paragraphs = list(_paragraphs(doc.body)) if doc is not None and doc.body is not None else []
-    paragraphs = _with_structured_data(paragraphs, tree, jsonld)
+    paragraphs, data_tags = _with_structured_data(paragraphs, tree, jsonld)
     if not paragraphs:
         raise ExtractionError("no main text found")
     return Extracted(
@@ -102,17 +104,20 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         published=published,
         author=author,
         tag_links=tag_links,
-        meta_tags=meta_tags,
+        meta_tags=meta_tags or data_tags,
         link_keys=link_keys,
         article_hint=article_hint or video,
         video=video,
         standfirst=standfirst,
         source_line=source_line,
         byline=byline,
+        author_box=author_box,
     )
 
 
 FULL_EXTRACTION_BELOW_WORDS = 120
+READ_ALSO_BOX_WORDS = 80
+RELATED_BOX_WORDS = 300
 # Below this many words the HTML may not hold the text at all (script-rendered pages).
 STRUCTURED_BELOW_WORDS = 150
 # Trailing paragraphs this long that the page's articleBody lacks are not the article.
@@ -131,29 +136,32 @@ def _prune_social_embeds(tree) -> None:
             _drop_keep_tail(quote)
 
 
-def _with_structured_data(paragraphs: list[str], tree, jsonld) -> list[str]:
-    """Recover the text from structured data when the HTML holds little of it; otherwise
-    let JSON-LD articleBody, when it agrees with the page, cut what trails the article."""
+def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str], list[str]]:
+    """Recover the text (and the tags beside it) from structured data when the HTML holds
+    little of it; otherwise let JSON-LD articleBody, when it agrees with the page, cut
+    what trails the article."""
     words = sum(len(p.split()) for p in paragraphs)
     body = structured.jsonld_body(jsonld)
     if words < STRUCTURED_BELOW_WORDS:
-        blob = structured.state_blob_body(tree)
-        recovered = max((body, blob), key=lambda b: sum(len(p.split()) for p in b))
+        blob = structured.state_blob_article(tree)
+        recovered = max((body, blob.paragraphs), key=lambda b: sum(len(p.split()) for p in b))
         # As much text or more: the data's paragraphs are the article's (the HTML of such
         # pages holds a teaser, or the text run together).
         if sum(len(p.split()) for p in recovered) >= max(words, 40):
-            return recovered
-        return paragraphs
+            return recovered, blob.tags
+        return paragraphs, []
     if not body:
-        return paragraphs
+        return paragraphs, []
     body_key = normalize_key(" ".join(body))
+    if len(body) > len(paragraphs) and normalize_key(" ".join(paragraphs)) == body_key:
+        return body, []  # the same text, run together by the page or by extraction
     keys = [normalize_key(p) for p in paragraphs]
     agreeing = [i for i, k in enumerate(keys) if structured.agrees(k, body_key)]
     prose = [i for i, p in enumerate(paragraphs) if len(p.split()) >= TRAILING_PROSE_WORDS]
     if not agreeing or len([i for i in prose if i in agreeing]) < 0.6 * len(prose):
-        return paragraphs  # the data describes something else: trust the page
+        return paragraphs, []  # the data describes something else: trust the page
     last = agreeing[-1]
-    return paragraphs[:last + 1] + [p for p in paragraphs[last + 1:] if len(p.split()) < TRAILING_PROSE_WORDS]
+    return paragraphs[:last + 1] + [p for p in paragraphs[last + 1:] if len(p.split()) < TRAILING_PROSE_WORDS], []
 
 
 def _is_video(tree, jsonld) -> bool:
@@ -185,6 +193,21 @@ def _author(tree, jsonld) -> str | None:
         value = value.strip()
         if value and "://" not in value and len(value.split()) <= 8:
             return value
+    return None
+
+
+AUTHOR_BOXES = ('//*[contains(@class, "author") or contains(@class, "byline") or contains(@class, "writer")'
+                ' or contains(@id, "author") or @rel="author" or @itemprop="author"]')
+
+
+def _author_box(tree) -> str | None:
+    """The first short name in an element the page calls author, byline or writer: the
+    last resort, when neither markup nor a "بقلم:" line names the author."""
+    for box in tree.xpath(AUTHOR_BOXES)[:10]:
+        for node in box.iter():
+            text = " ".join((node.text or "").split())
+            if 2 <= len(text.split()) <= 4 and not any(c.isdigit() for c in text) and ":" not in text:
+                return text
     return None
 
 
@@ -229,9 +252,12 @@ def _split_on_breaks(el: etree._Element):
         elif node is not el and node.tail:
             parts[-1] += node.tail
     for part in parts:
-        part = " ".join(part.split())
-        if part:
-            yield part
+        # trafilatura collapses the white space of the page's text, so a newline left in
+        # its output is a <br> it kept as text: a break like <lb/>.
+        for line in part.split("\n"):
+            line = " ".join(line.split())
+            if line:
+                yield line
 
 
 def _canonical(tree, url: str | None) -> str | None:
@@ -260,7 +286,7 @@ def _jsonld_objects(tree):
                 stack.extend(v for k, v in obj.items() if k == "@graph")
 
 
-TITLE_SEPARATORS = re.compile(r"\s+[-|–—:«»]\s+|\s*\|\s*")
+TITLE_SEPARATORS = re.compile(r"\s+[-|–—:«»/]\s+|\s*\|\s*|\s*::\s*")
 CHROME = "ancestor-or-self::*[self::nav or self::header or self::footer or self::aside]"
 
 
@@ -337,13 +363,20 @@ def _labels(tree) -> list[tuple[etree._Element, str]]:
 
 def _labelled_line(labels, markers: Markers, kind: str) -> str | None:
     """A short "label: value" line of a marker kind ("المصدر: وكالات", "بقلم: فلان")
-    wherever the page prints it: extractors often leave such lines outside the body."""
+    wherever the page prints it: extractors often leave such lines outside the body.
+    The line is the element whose own text starts with the label, or its parent when
+    the label stands alone (<p><b>المصدر:</b> وكالات</p>): a date or counter printed
+    beside the line in a larger box stays out."""
     for el, key in labels:
-        if not markers.prefix(kind, key):
+        marker = markers.prefix(kind, key)
+        if not marker or not (el.text or "").strip():
             continue
-        text = " ".join(el.text_content().split())
-        if 2 <= len(text.split()) <= 12 and (":" in text or "：" in text) and \
-                markers.prefix(kind, normalize_key(text.split(":")[0].split("：")[0])):
+        line = el
+        if normalize_key(el.text_content()) == marker and el.getparent() is not None:
+            line = el.getparent()
+        text = " ".join(line.text_content().split())
+        head = text.replace("：", ":").split(":")[0]
+        if 2 <= len(text.split()) <= 12 and ":" in text.replace("：", ":") and normalize_key(head) == marker:
             return text
     return None
 
@@ -384,28 +417,71 @@ def _split_list(value: str) -> list[str]:
 
 
 def _tag_links(tree, labels, markers: Markers) -> list[str]:
-    """Texts of the links of a tags block: a label ("الوسوم", "كلمات دلالية:") followed by
-    links, inside the label's element, its parent, or the next sibling."""
+    """The tags block's entries: the links near a tags label ("الوسوم", "كلمات دلالية:"),
+    or the list it prints as text ("Tags: a - b"); else a "related topics" heading over
+    short links, or rel=tag links. A label below a second <h1> belongs to another story
+    appended to the page."""
     for el, key in labels:
-        if el.tag == "a" or not markers.prefix("tags", key) or len(key.split()) > 4:
+        marker = markers.prefix("tags", key)
+        if el.tag == "a" or not marker or not (el.text or "").strip():
             continue
-        for scope in (el, el.getnext(), el.getparent()):
-            if scope is None:
-                continue
-            anchors = [a.text_content().strip() for a in scope.iter("a")]
-            anchors = [a for a in anchors if a and len(a.split()) <= 6]
-            if anchors and len(anchors) <= 60:
+        text = " ".join(el.text_content().split())
+        value = LABEL_VALUE.match(text)
+        labelled = value is not None and normalize_key(text[:value.start(1)]) == marker
+        if (len(key.split()) > 4 and not labelled) or _after_second_h1(el):
+            continue  # prose that starts with a marker word
+        anchors = _nearby_anchors(el, max_words=6)
+        if anchors:
+            return anchors
+        if labelled and len(value.group(1).split()) <= 60:
+            return [t for t in TAG_SEPARATORS.split(value.group(1)) if t]
+    for el, key in labels:
+        if markers.is_heading("related", key, extra_words=2) and not _after_second_h1(el):
+            anchors = _nearby_anchors(el, max_words=3)
+            if len(anchors) >= 2:
                 return anchors
     return [a.text_content().strip() for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')
             if a.text_content().strip()]
 
 
-def _prune_read_also_boxes(labels, markers: Markers) -> None:
-    """Remove small link boxes that start with a read-also marker: inline "اقرأ أيضا: <a>"
-    lines and read-more cards. Each is mostly link text, which prose never is."""
+def _nearby_anchors(el, max_words: int) -> list[str]:
+    """Link texts of the label's own element, next sibling or nearest enclosing boxes,
+    when every one is short (tags, not headlines)."""
+    following = el.getnext()
+    # a list box after the label (<h3>الوسوم</h3><ul>...), not one link among siblings
+    scopes = [el, following if following is not None and following.tag != "a" else None]
+    parent = el.getparent()
+    for _ in range(3):
+        if parent is None or parent.tag in ("body", "article", "main"):
+            break
+        scopes.append(parent)
+        parent = parent.getparent()
+    for scope in scopes:
+        if scope is None:
+            continue
+        anchors = [" ".join(a.text_content().split()) for a in scope.iter("a")]
+        anchors = [a for a in anchors if a]
+        if anchors:
+            return anchors if len(anchors) <= 60 and all(len(a.split()) <= max_words for a in anchors) else []
+    return []
+
+
+def _after_second_h1(el) -> bool:
+    return len(el.xpath("preceding::h1[position() <= 2]")) >= 2
+
+
+def _prune_link_boxes(labels, markers: Markers) -> None:
+    """Remove link boxes that a marker heads: inline "اقرأ أيضا: <a>" lines and read-more
+    cards, and "related" / "most read" lists wherever they sit, between the article's
+    blocks too. Each is mostly link text, which prose never is."""
     doomed = []
     for el, key in labels:
-        if not markers.prefix("read_also", key):
+        if markers.prefix("read_also", key):
+            max_words = READ_ALSO_BOX_WORDS
+        elif markers.is_heading("related", key, extra_words=3) and \
+                len(" ".join((el.text_content() or "").split()).split()) <= len(key.split()) + 1:
+            max_words = RELATED_BOX_WORDS   # a heading of its own: the list is in its box
+        else:
             continue
         box = el
         # climb to the smallest ancestor that holds the link(s) the marker points to
@@ -416,12 +492,15 @@ def _prune_read_also_boxes(labels, markers: Markers) -> None:
         text = box.text_content()
         words = len(text.split())
         link_words = sum(len(a.text_content().split()) for a in box.iter("a"))
-        if 0 < words <= 80 and link_words >= 0.4 * words:
+        if 0 < words <= max_words and link_words >= 0.4 * words:
             doomed.append(box)
     for box in doomed:
-        parent = box.getparent()
-        if parent is not None:
+        if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in doomed):
             _drop_keep_tail(box)
+
+
+def _is_ancestor(ancestor, el) -> bool:
+    return any(parent is ancestor for parent in el.iterancestors())
 
 
 def _drop_keep_tail(el) -> None:

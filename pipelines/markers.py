@@ -1,6 +1,7 @@
 """The boilerplate marker table (markers.toml), matched on key-normalised text."""
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -8,6 +9,11 @@ from importlib import resources
 from pathlib import Path
 
 from pipelines.normalize import normalize_key
+
+# A marker followed by a colon (Arabic or Latin, maybe spaced) and a value.
+LABEL_VALUE = re.compile(r"^[^:：]{1,40}?\s*[:：]\s*(.+)$", re.S)
+# Tags printed as plain text are separated by one of these.
+TAG_SEPARATORS = re.compile(r"\s*(?:[،,|;؛/•#]|\s-\s)\s*")
 
 KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline", "notice")
 

@@ -55,7 +55,9 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     dashes = sum(len(DIRECTORY_DASH.findall(p)) for p in paragraphs)
     if dashes >= 8 and dashes >= 0.5 * n:
         return False, "not_article", f"{dashes} 'name - description' entries"
-    if n >= 15 and _neighbour_overlap(keys) < config.min_neighbour_overlap:
+    # A live report's updates or a list of measures change subject paragraph by paragraph
+    # too: only a page with no article metadata is judged by this.
+    if not evidence and n >= 15 and _neighbour_overlap(keys) < config.min_neighbour_overlap:
         return False, "not_article", "neighbouring paragraphs share no words: a list of stories"
     if not evidence and len((title or "").split()) < 4:
         return False, "not_article", "no article metadata and no headline"

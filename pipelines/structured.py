@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
 import lxml.html
 
 from pipelines.normalize import normalize_key
 
+LIST_KEYS = ("items", "entries", "listitems", "listItems")
 TEXT_KEYS = ("text", "content", "value", "body", "html", "paragraph", "plain", "data", "children", "c")
 SKIP_KEYS = {"related", "relatedarticles", "recommended", "mostread", "popular", "more", "next",
              "previous", "comments", "teaser", "teasers", "recommendations", "sidebar", "menu", "navigation"}
@@ -48,9 +50,20 @@ def jsonld_body(jsonld: list[dict]) -> list[str]:
     return []
 
 
+@dataclass
+class BlobArticle:
+    paragraphs: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
 def state_blob_body(tree) -> list[str]:
-    """The longest run of Arabic paragraphs held in a JSON script of the page."""
-    best: list[str] = []
+    return state_blob_article(tree).paragraphs
+
+
+def state_blob_article(tree) -> BlobArticle:
+    """The longest run of Arabic paragraphs held in a JSON script of the page, and the
+    tags of the object that holds it."""
+    best = BlobArticle()
     for script in tree.iter("script"):
         kind = (script.get("type") or "").lower()
         if kind in ("application/ld+json",) or script.get("src"):
@@ -62,7 +75,7 @@ def state_blob_body(tree) -> list[str]:
         if data is None:
             continue
         found = _best_run(data)
-        if _words(found) > _words(best):
+        if _words(found.paragraphs) > _words(best.paragraphs):
             best = found
     return best
 
@@ -80,47 +93,71 @@ def _load(raw: str):
         return None
 
 
-def _best_run(data) -> list[str]:
+def _best_run(data) -> BlobArticle:
     """Walk the JSON; every list is a candidate body (its items' texts in order), and so
     is every long HTML or multi-paragraph string. Lists under keys that name other stories
     (related, most read...) are skipped."""
-    best: list[str] = []
-    stack = [data]
+    best, best_score = BlobArticle(), 0
+    stack: list[tuple[object, dict | None]] = [(data, None)]
     while stack:
-        node = stack.pop()
+        node, holder = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
                 if normalize_key(str(key)).replace(" ", "") in SKIP_KEYS:
                     continue
                 if isinstance(value, (dict, list)):
-                    stack.append(value)
+                    stack.append((value, node))
                 elif isinstance(value, str) and len(value) > 300 and ARABIC.search(value):
                     candidate = paragraphs_of(value)
-                    if _words(candidate) > _words(best):
-                        best = candidate
+                    if _prose_words(candidate) > best_score:
+                        best, best_score = BlobArticle(candidate, _tags(node)), _prose_words(candidate)
         elif isinstance(node, list):
-            candidate = [t for t in (_item_text(item) for item in node) if t]
-            if _prose_words(candidate) > _prose_words(best):
-                best = candidate
-            stack.extend(v for v in node if isinstance(v, (dict, list)))
+            candidate = [t for item in node for t in _item_texts(item)]
+            if _prose_words(candidate) > best_score:
+                best, best_score = BlobArticle(candidate, _tags(holder)), _prose_words(candidate)
+            stack.extend((v, holder) for v in node if isinstance(v, (dict, list)))
     return best
 
 
-def _item_text(item) -> str | None:
-    """The text of one block of a body: a string, or the text field of a block object."""
+def _tags(holder: dict | None) -> list[str]:
+    if not holder:
+        return []
+    for key in ("tags", "keywords", "topics"):
+        value = holder.get(key)
+        if isinstance(value, str):
+            return [t.strip() for t in re.split(r"[,،]", value) if t.strip()]
+        if isinstance(value, list):
+            out = []
+            for tag in value:
+                if isinstance(tag, dict):
+                    tag = tag.get("name") or tag.get("title") or tag.get("label")
+                if isinstance(tag, str) and tag.strip():
+                    out.append(tag.strip())
+            if out:
+                return out
+    return []
+
+
+def _item_texts(item) -> list[str]:
+    """The paragraphs of one block of a body: a string, the text field of a block object,
+    or each entry of a list block."""
     if isinstance(item, str):
-        return " ".join(TAG.sub(" ", item).split()) if ARABIC.search(item) else None
-    if isinstance(item, dict):
-        for key in TEXT_KEYS:
-            value = item.get(key)
-            if isinstance(value, str) and ARABIC.search(value):
-                return " ".join(TAG.sub(" ", value).split())
-            if isinstance(value, (dict, list)):
-                inner = value if isinstance(value, list) else [value]
-                texts = [t for t in (_item_text(v) for v in inner) if t]
-                if texts:
-                    return " ".join(texts)
-    return None
+        return [" ".join(TAG.sub(" ", item).split())] if ARABIC.search(item) else []
+    if not isinstance(item, dict):
+        return []
+    for key in LIST_KEYS:
+        if isinstance(item.get(key), list):
+            return [t for entry in item[key] for t in _item_texts(entry)]
+    for key in TEXT_KEYS:
+        value = item.get(key)
+        if isinstance(value, str) and ARABIC.search(value):
+            return [" ".join(TAG.sub(" ", value).split())]
+        if isinstance(value, (dict, list)):
+            inner = value if isinstance(value, list) else [value]
+            texts = [t for v in inner for t in _item_texts(v)]
+            if texts:
+                return [" ".join(texts)]
+    return []
 
 
 def _words(paragraphs: list[str]) -> int:
