@@ -19,6 +19,7 @@ NOTICE_MAX_WORDS = 80
 # What a byline prints after the name: a separator and a date, a time, a place.
 AFTER_NAME = re.compile(r"\s[|–—-]\s|\s*\||\d|[٠-٩]")
 TITLE_SEARCH_PARAGRAPHS = 8
+LEAD_CHROME_MAX_WORDS = 6
 SENTENCE_END = (".", "。", "؟", "!", ":", "?")
 
 
@@ -88,6 +89,12 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("byline")
             i += 1
             continue
+        if not has_prose and _leading_chrome(paragraphs, keys, i):
+            # Short lines between the headline and the text: a byline and its role line,
+            # a kicker, a location. The standfirst and the text are longer.
+            out.count("lead_chrome")
+            i += 1
+            continue
         tag_marker = markers.prefix("tags", key)
         if tag_marker and (key == tag_marker or _label_value(p, markers, "tags") is not None
                            or (tag_links and _unpunctuated_line(p))):
@@ -140,6 +147,13 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
     if not out.keywords and tag_links:
         out.keywords = list(tag_links)
     return out
+
+
+def _leading_chrome(paragraphs, keys, i) -> bool:
+    words = len(keys[i].split())
+    if words > LEAD_CHROME_MAX_WORDS or paragraphs[i].rstrip().endswith(SENTENCE_END):
+        return False
+    return any(len(k.split()) > LEAD_CHROME_MAX_WORDS for k in keys[i + 1:i + 4])
 
 
 def _starts_another_article(paragraphs, keys, i, markers: Markers) -> bool:
