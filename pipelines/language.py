@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
 from pipelines.drops import WrongLanguage
-from pipelines.normalize import arabic_script_share, is_other_arabic_script_language
+from pipelines.normalize import arabic_script_share, is_other_arabic_script_language, non_arabic_letter_rate
 
 DetectorFactory.seed = 0  # langdetect samples at random; a fixed seed makes results repeatable
 
@@ -22,6 +22,8 @@ ARABIC_SCRIPT_LANGS = {"ar", "fa", "ur", "ps", "ku", "sd", "ug"}
 # a few hundredths in Persian or Urdu (loanwords only).
 ARABIC_ARTICLE_SHARE = 0.09
 WORD = re.compile(r"\w+")
+# Fewer words than this is too little evidence for the script rule alone.
+MIN_SCRIPT_WORDS = 40
 
 
 @dataclass(frozen=True)
@@ -31,24 +33,20 @@ class LanguageResult:
     evidence: str  # "detector", or the script rule that decided
 
 
-# langdetect's cost grows with its input; a short sample decides when the script agrees.
-QUICK_SAMPLE_CHARS = 200
-QUICK_MIN_PROB = 0.99
-
-
 def detect_language(text: str, sample_chars: int = 1500) -> LanguageResult:
     """Detect the language of `text` from a sample of at most `sample_chars` characters,
     taken from its start, middle and end.
 
-    Plain Arabic prose (Arabic letters only, the article "ال" on many words) is settled by
-    the detector on a short sample; anything else gets the full sample and the script rules."""
-    quick = _sample(text, QUICK_SAMPLE_CHARS)
-    if len(text) > QUICK_SAMPLE_CHARS and arabic_script_share(quick) >= 0.9 \
-            and not is_other_arabic_script_language(quick) and _arabic_article_share(quick) >= ARABIC_ARTICLE_SHARE:
-        probs = _detector_probabilities(quick)
-        if probs.get("ar", 0.0) >= QUICK_MIN_PROB:
-            return LanguageResult("ar", probs["ar"], "detector:quick")
+    Plain Arabic prose is settled by its script alone: Arabic letters only (none of the
+    letters Persian, Urdu or Pashto add), and the article "ال" on many words, which those
+    languages do not have. Its score is then the share of its letters that are Arabic.
+    Everything else goes to langdetect, checked against the same script evidence."""
     sample = _sample(text, sample_chars)
+    script_share = arabic_script_share(sample)
+    if script_share >= 0.75 and len(sample.split()) >= MIN_SCRIPT_WORDS \
+            and not is_other_arabic_script_language(sample) \
+            and _arabic_article_share(sample) >= ARABIC_ARTICLE_SHARE:
+        return LanguageResult("ar", round(script_share * (1 - non_arabic_letter_rate(sample)), 4), "script:arabic")
     probs = _detector_probabilities(sample)
     best = max(probs, key=probs.get) if probs else "unknown"
     if arabic_script_share(sample) < 0.5:
