@@ -50,3 +50,15 @@ def demo_seed_for(base: str, dest: Path) -> Path:
     text = (ROOT / "seeds" / "demo.toml").read_text(encoding="utf-8")
     dest.write_text(text.replace("http://127.0.0.1:8731", base), encoding="utf-8")
     return dest
+
+
+@pytest.fixture(scope="session")
+def cleaned(tmp_path_factory):
+    """Every page of the fixture site through `scrapy clean`, by site path."""
+    out = tmp_path_factory.mktemp("golden") / "docs.jsonl"
+    # Content dedupe off: the syndicated copy and the near-duplicate have goldens of their own.
+    run_scrapy("clean", str(FIXTURES / "site"), "-O", str(out), "-s", "DEDUPE_ENABLED=False")
+    docs = {}
+    for doc in read_jsonl(out):
+        docs[doc["fetched_url"].split("/fixtures/site", 1)[1]] = doc
+    return docs

@@ -1,20 +1,9 @@
 """Every page of the bundled site, cleaned with `scrapy clean`, against its golden document."""
 import pytest
 
-from conftest import FIXTURES, load_goldens, read_jsonl, run_scrapy
+from conftest import load_goldens
 
 GOLDENS = load_goldens()
-
-
-@pytest.fixture(scope="module")
-def cleaned(tmp_path_factory):
-    out = tmp_path_factory.mktemp("golden") / "docs.jsonl"
-    # Content dedupe off: the syndicated copy and the near-duplicate have goldens of their own.
-    run_scrapy("clean", str(FIXTURES / "site"), "-O", str(out), "-s", "DEDUPE_ENABLED=False")
-    docs = {}
-    for doc in read_jsonl(out):
-        docs[doc["fetched_url"].split("/fixtures/site", 1)[1]] = doc
-    return docs
 
 
 def test_the_set_is_large_and_varied():
