@@ -20,6 +20,8 @@ NOTICE_MAX_WORDS = 80
 AFTER_NAME = re.compile(r"\s[|–—-]\s|\s*\||\d|[٠-٩]")
 TITLE_SEARCH_PARAGRAPHS = 8
 LEAD_CHROME_MAX_WORDS = 6
+TRAILING_CHROME_MAX_WORDS = 4
+PROSE_MIN_WORDS = 20
 SENTENCE_END = (".", "。", "؟", "!", ":", "?")
 
 
@@ -107,7 +109,7 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
         if markers.prefix("read_also", key):
             i = _skip_read_also(paragraphs, keys, i, link_keys, out, markers)
             continue
-        if markers.is_heading("related", key, extra_words=3) or markers.is_heading("comments", key, extra_words=2):
+        if _related_heading(paragraphs, keys, i, markers) or markers.is_heading("comments", key, extra_words=1):
             kind = "related" if markers.prefix("related", key) else "comments"
             if has_prose:
                 i = _cut_rest(paragraphs, keys, i, out, markers, kind)
@@ -131,7 +133,7 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("promo")
             i += 1
             continue
-        if key in link_keys and len(key.split()) <= HEADLINE_MAX_WORDS:
+        if _is_link_line(key, link_keys):
             # A paragraph that is all one link is a pointer to another page (a story, a
             # section), whatever heads it or does not.
             out.count("link_line")
@@ -144,9 +146,35 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
         seen.add(key)
         out.paragraphs.append(p)
         i += 1
+    while out.paragraphs and len(out.paragraphs[-1].split()) <= TRAILING_CHROME_MAX_WORDS \
+            and not out.paragraphs[-1].rstrip().endswith(SENTENCE_END):
+        # A few words that end nothing, after the last sentence: share buttons, a
+        # subheading of nothing, a sign-off. An article ends with a sentence.
+        out.paragraphs.pop()
+        out.count("trailing_chrome")
     if not out.keywords and tag_links:
         out.keywords = list(tag_links)
     return out
+
+
+def _related_heading(paragraphs, keys, i, markers: Markers) -> bool:
+    """A related/most-read heading. With words beyond the marker ("المزيد من أخبار
+    الرياضة") it might be a subheading of the article instead, which prose follows."""
+    key = keys[i]
+    if not markers.is_heading("related", key, extra_words=3):
+        return False
+    if markers.is_heading("related", key) or paragraphs[i].rstrip().endswith(SENTENCE_END):
+        return markers.is_heading("related", key)
+    following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+    return not (len(following.split()) >= PROSE_MIN_WORDS and following.rstrip().endswith(SENTENCE_END))
+
+
+def _is_link_line(key: str, link_keys: frozenset[str]) -> bool:
+    """All one link, or a short label and a link ("ذات صلة: <a>...</a>", "شاهد: <a>")."""
+    words = key.split()
+    if not words or len(words) > HEADLINE_MAX_WORDS:
+        return False
+    return any(" ".join(words[n:]) in link_keys for n in range(0, min(4, len(words) - 1)))
 
 
 def _leading_chrome(paragraphs, keys, i) -> bool:

@@ -134,3 +134,18 @@ def test_notice_late_in_the_text_ends_it_and_early_only_goes():
     assert out.paragraphs == LONG and out.removed["notice"] == 2
     out = clean([notice, *LONG])
     assert out.paragraphs == LONG and out.removed["notice"] == 1
+
+
+def test_a_subheading_that_starts_like_a_related_heading_stays():
+    sub = "المزيد من الإجراءات المنتظرة"
+    out = clean([LONG[0], sub, *LONG[1:]])
+    assert out.paragraphs == [LONG[0], sub, *LONG[1:]]
+    out = clean([*LONG, "المزيد من أخبار الرياضة", "فوز كبير للفريق في المباراة النهائية"])
+    assert out.paragraphs == LONG
+
+
+def test_labelled_link_lines_and_trailing_buttons_go():
+    story = "وفد روسي يصل إلى كوريا الشمالية لمناقشة قضايا الغابات"
+    out = clean([LONG[0], "ذات صلة: " + story, *LONG[1:], "شارك المقال", "واتساب"],
+                link_keys=frozenset({normalize_key(story)}))
+    assert out.paragraphs == LONG
