@@ -14,12 +14,10 @@ from dataclasses import dataclass
 
 FALLBACK_ENCODINGS = ("utf-8", "cp1256")
 LATIN1_LETTERS = re.compile("[\u0080-\u009f\u00c0-\u00ff]")   # C1 controls and Latin-1 letters
-ASCII_LETTERS = re.compile("[A-Za-z]")
+MOJIBAKE_RUN = re.compile("[\u0080-\u009f\u00c0-\u00ff]{3,}")
+MIN_MOJIBAKE_RUNS = 20
 ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
 REPLACEMENT = "\ufffd"
-# In French, German or Turkish text accented letters are a few percent of the letters;
-# in Arabic bytes read as Latin-1 they are most of them.
-MAX_LATIN1_SHARE = 0.3
 MAX_REPLACEMENT_SHARE = 0.001
 SAMPLE_CHARS = 200_000   # evidence from the first part: a huge page is judged as fast as a small one
 
@@ -32,13 +30,13 @@ class Decoded:
 
 
 def implausible(text: str) -> bool:
+    """Undecodable in places, or Latin mojibake: runs of three or more Latin-1 letters
+    in a row, which French, German or Turkish words never are ("été" has its "t"), and
+    Arabic read through a Latin charset is made of ("ÇáÚÑÈíÉ")."""
     text = text[:SAMPLE_CHARS]
     if text.count(REPLACEMENT) > MAX_REPLACEMENT_SHARE * max(len(text), 1):
         return True
-    latin1 = len(LATIN1_LETTERS.findall(text))
-    if latin1 < 20:
-        return False
-    return latin1 / (latin1 + len(ASCII_LETTERS.findall(text))) > MAX_LATIN1_SHARE
+    return len(MOJIBAKE_RUN.findall(text)) >= MIN_MOJIBAKE_RUNS
 
 
 def _is_utf8(encoding: str | None) -> bool:

@@ -28,7 +28,8 @@ from pipelines.urls import canonical_url
 logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
-                 "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle"}
+                 "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle",
+                 "liveblogposting", "reviewnewsarticle", "askpublicnewsarticle"}
 # Elements whose own leading text can introduce a tags block or a read-also box.
 LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "li", "label", "section", "aside")
 

@@ -49,7 +49,9 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     linked = sum(len(k.split()) for k in keys if k in link_keys)
     if linked / words > config.max_link_share:
         return False, "not_article", f"{linked / words:.0%} of words are link texts"
-    headlines = sum(1 for p in paragraphs if _reads_as_headline(p))
+    # On a page that says it is an article, only headlines that link somewhere count:
+    # subheadings, list items and update headings are short unpunctuated lines too.
+    headlines = sum(1 for p, k in zip(paragraphs, keys) if _reads_as_headline(p) and (not evidence or k in link_keys))
     if n >= 6 and headlines / n > config.max_headline_share:
         return False, "not_article", f"{headlines} of {n} paragraphs read as headlines"
     dashes = sum(len(DIRECTORY_DASH.findall(p)) for p in paragraphs)

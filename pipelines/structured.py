@@ -16,7 +16,8 @@ import lxml.html
 
 from pipelines.normalize import normalize_key
 
-LIST_KEYS = ("items", "entries", "listitems", "listItems")
+LIST_KEYS = ("items", "entries", "listitems", "listItems", "blocks", "paragraphs")
+NESTED_KEYS = ("model", "props", "attrs", "node")
 TEXT_KEYS = ("text", "content", "value", "body", "html", "paragraph", "plain", "data", "children", "c")
 SKIP_KEYS = {"related", "relatedarticles", "recommended", "mostread", "popular", "more", "next",
              "previous", "comments", "teaser", "teasers", "recommendations", "sidebar", "menu", "navigation"}
@@ -139,24 +140,26 @@ def _tags(holder: dict | None) -> list[str]:
 
 
 def _item_texts(item) -> list[str]:
-    """The paragraphs of one block of a body: a string, the text field of a block object,
-    or each entry of a list block."""
+    """The paragraphs of one block of a body: a string; the text of a block object; each
+    entry of a list block or of a block made of blocks; or the text of a nested model."""
     if isinstance(item, str):
         return [" ".join(TAG.sub(" ", item).split())] if ARABIC.search(item) else []
     if not isinstance(item, dict):
         return []
-    for key in LIST_KEYS:
-        if isinstance(item.get(key), list):
-            return [t for entry in item[key] for t in _item_texts(entry)]
     for key in TEXT_KEYS:
         value = item.get(key)
         if isinstance(value, str) and ARABIC.search(value):
             return [" ".join(TAG.sub(" ", value).split())]
+    for key in LIST_KEYS:
+        if isinstance(item.get(key), list):
+            return [t for entry in item[key] for t in _item_texts(entry)]
+    for key in (*TEXT_KEYS, *NESTED_KEYS):
+        value = item.get(key)
         if isinstance(value, (dict, list)):
             inner = value if isinstance(value, list) else [value]
             texts = [t for v in inner for t in _item_texts(v)]
             if texts:
-                return [" ".join(texts)]
+                return [" ".join(texts)] if key in TEXT_KEYS else texts
     return []
 
 
