@@ -19,7 +19,7 @@ from trafilatura.utils import load_html
 from twisted.internet.threads import deferToThread
 
 from pipelines.dates import find_arabic_date, markup_date
-from pipelines import structured
+from pipelines import dense, structured
 from pipelines.drops import ExtractFailed, NoText
 from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
 from pipelines.normalize import normalize_key
@@ -96,6 +96,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
     paragraphs = list(_paragraphs(doc.body)) if doc is not None and doc.body is not None else []
     paragraphs, data_tags = _with_structured_data(paragraphs, tree, jsonld)
+    paragraphs = _checked_against_lines(paragraphs, tree, headline, markers)
     if not paragraphs:
         raise ExtractionError("no main text found")
     return Extracted(
@@ -119,6 +120,10 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
 FULL_EXTRACTION_BELOW_WORDS = 120
 READ_ALSO_BOX_WORDS = 80
 RELATED_BOX_WORDS = 300
+# The page's own densest run of prose replaces trafilatura's text when it holds this many times
+# more prose (less, and the difference is more often comments or a bio than missed text).
+DENSE_GAIN = 3.0
+DENSE_MIN_GAIN_WORDS = 20
 # Below this many words the HTML may not hold the text at all (script-rendered pages).
 STRUCTURED_BELOW_WORDS = 150
 # Trailing paragraphs this long that the page's articleBody lacks are not the article.
@@ -163,6 +168,52 @@ def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str
         return paragraphs, []  # the data describes something else: trust the page
     last = agreeing[-1]
     return paragraphs[:last + 1] + [p for p in paragraphs[last + 1:] if len(p.split()) < TRAILING_PROSE_WORDS], []
+
+
+def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, markers: Markers) -> list[str]:
+    """trafilatura's paragraphs against the page's own lines (pipelines/dense.py): its
+    densest run of prose replaces them when it holds much more prose (a table layout, text
+    trafilatura skipped) or when they are mostly not prose (navigation); prose printed
+    between the headline and the first paragraph (a standfirst trafilatura dropped) is
+    put back in front."""
+    body = tree.find("body")
+    if body is None:
+        return paragraphs
+    lines = dense.lines_of(body)
+    start, end = dense.densest_run(lines)
+    run = [line.text for line in lines[start:end]]
+    ours, theirs = dense.prose_words(run), dense.prose_words(paragraphs)
+    total = sum(len(p.split()) for p in paragraphs)
+    if ours >= DENSE_GAIN * theirs + DENSE_MIN_GAIN_WORDS or (theirs < 0.5 * total and ours >= 0.8 * theirs):
+        return run
+    return _standfirst_before(paragraphs, lines, headline, markers)
+
+
+def _standfirst_before(paragraphs: list[str], lines, headline: str | None, markers: Markers) -> list[str]:
+    if not paragraphs or not headline:
+        return paragraphs
+    first, title = normalize_key(paragraphs[0]), normalize_key(headline)
+    keys = {}
+    start = None
+    for i, line in enumerate(lines):
+        if line.heading == "h1" or (start is None and len(line.text) < 3 * len(headline) and normalize_key(line.text) == title):
+            start = i
+        elif start is not None and line.words >= 3 and normalize_key(line.text) == first:
+            keys = {normalize_key(p) for p in paragraphs}
+            between = [ln.text for ln in lines[start + 1:i]
+                       if _standfirst_like(ln, markers) and normalize_key(ln.text) not in keys]
+            return between + paragraphs if len(between) <= 2 else paragraphs
+    return paragraphs
+
+
+def _standfirst_like(line, markers: Markers) -> bool:
+    """Prose, not a byline, dateline or a row of facts ("بقلم: ... | الأحد ... | 4 دقائق")."""
+    if not line.prose or line.heading or "|" in line.text:
+        return False
+    key = normalize_key(line.text)
+    if markers.is_dateline(key) or any(markers.prefix(kind, key) for kind in ("byline", "source", "read_also", "promo")):
+        return False
+    return line.text.rstrip().endswith((".", "؟", "!", "…")) or line.words >= 12
 
 
 def _is_video(tree, jsonld) -> bool:

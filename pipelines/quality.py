@@ -36,8 +36,13 @@ def has_article_evidence(article_hint: bool, published: str | None) -> bool:
 
 
 def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: QualityConfig,
-                 title: str | None = None, evidence: bool = True, video: bool = False) -> tuple[bool, str, str]:
-    """(keep, reason, detail): reason is "too_short" or "not_article" when not kept."""
+                 title: str | None = None, evidence: bool = True, video: bool = False,
+                 marked: bool | None = None) -> tuple[bool, str, str]:
+    """(keep, reason, detail): reason is "too_short" or "not_article" when not kept.
+
+    `evidence`: the page has article metadata or a real date; `marked`: it has article
+    metadata (og:type, JSON-LD), which a section page with dated cards does not."""
+    marked = evidence if marked is None else marked
     words = sum(len(p.split()) for p in paragraphs)
     min_words = config.min_words if evidence else max(config.min_words, config.min_words_unmarked)
     if video:
@@ -51,7 +56,7 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
         return False, "not_article", f"{linked / words:.0%} of words are link texts"
     # On a page that says it is an article, only headlines that link somewhere count:
     # subheadings, list items and update headings are short unpunctuated lines too.
-    headlines = sum(1 for p, k in zip(paragraphs, keys) if _reads_as_headline(p) and (not evidence or k in link_keys))
+    headlines = sum(1 for p, k in zip(paragraphs, keys) if _reads_as_headline(p) and (not marked or k in link_keys))
     if n >= 6 and headlines / n > config.max_headline_share:
         return False, "not_article", f"{headlines} of {n} paragraphs read as headlines"
     dashes = sum(len(DIRECTORY_DASH.findall(p)) for p in paragraphs)
@@ -99,7 +104,7 @@ class QualityPipeline:
         ex = page.extracted
         evidence = has_article_evidence(ex.article_hint, ex.published)
         keep, reason, detail = keep_article(page.paragraphs, ex.link_keys, self.config, page.title, evidence,
-                                            ex.video)
+                                            ex.video, marked=ex.article_hint)
         if not keep:
             raise (TooShort if reason == "too_short" else NotArticle)(detail, page.fetched_url)
         return page
