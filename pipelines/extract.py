@@ -183,10 +183,18 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
     start, end = dense.densest_run(lines)
     run = [line.text for line in lines[start:end]]
     ours, theirs = dense.prose_words(run), dense.prose_words(paragraphs)
-    total = sum(len(p.split()) for p in paragraphs)
+    total, run_total = sum(len(p.split()) for p in paragraphs), sum(len(p.split()) for p in run)
     if ours >= DENSE_GAIN * theirs + DENSE_MIN_GAIN_WORDS or (theirs < 0.5 * total and ours >= 0.8 * theirs):
         return run
+    if total >= 2 * run_total and ours >= DENSE_MIN_GAIN_WORDS and _contains_run(paragraphs, lines[start:end]):
+        return run  # trafilatura took the whole page: menus, lists and all, around the article
     return _standfirst_before(paragraphs, lines, headline, markers)
+
+
+def _contains_run(paragraphs: list[str], run) -> bool:
+    text = normalize_key(" ".join(paragraphs))
+    prose = [line for line in run if line.prose]
+    return bool(prose) and sum(normalize_key(line.text) in text for line in prose) >= 0.8 * len(prose)
 
 
 def _standfirst_before(paragraphs: list[str], lines, headline: str | None, markers: Markers) -> list[str]:
