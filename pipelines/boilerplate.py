@@ -65,7 +65,8 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
     i = 0
     while i < len(paragraphs):
         p, key = paragraphs[i], keys[i]
-        has_prose = bool(out.paragraphs)
+        # Real text kept so far, not a stray tool line ("طباعة") printed above the article.
+        has_prose = any(len(kept.split()) >= PROSE_MIN_WORDS // 2 for kept in out.paragraphs)
 
         if not key:
             i += 1
@@ -178,10 +179,8 @@ def _is_link_line(key: str, link_keys: frozenset[str]) -> bool:
 
 
 def _leading_chrome(paragraphs, keys, i) -> bool:
-    words = len(keys[i].split())
-    if words > LEAD_CHROME_MAX_WORDS or paragraphs[i].rstrip().endswith(SENTENCE_END):
-        return False
-    return any(len(k.split()) > LEAD_CHROME_MAX_WORDS for k in keys[i + 1:i + 4])
+    """Before any prose, a short line that ends no sentence is a tool, a kicker or a byline."""
+    return len(keys[i].split()) <= LEAD_CHROME_MAX_WORDS and not paragraphs[i].rstrip().endswith(SENTENCE_END)
 
 
 def _starts_another_article(paragraphs, keys, i, markers: Markers) -> bool:

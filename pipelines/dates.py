@@ -27,6 +27,7 @@ MONTHS = {
     11: ["نوفمبر", "تشرين الثاني", "نونبر"],
     12: ["ديسمبر", "كانون الأول", "دجنبر"],
 }
+DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}})
 _MONTH_OF = {normalize_key(name): number for number, names in MONTHS.items() for name in names}
 _NAMES = "|".join(sorted((re.escape(k) for k in _MONTH_OF), key=len, reverse=True))
 DAY_MONTH_YEAR = re.compile(rf"(?<!\d)(\d{{1,2}}) (?:من )?({_NAMES}) (?:عام |سنه )?((?:19|20)\d\d)(?!\d)")
@@ -96,3 +97,24 @@ def markup_date(tree, jsonld: list[dict], url: str | None = None) -> str | None:
             return found
     m = URL_DATE.search(url or "")
     return iso_date("-".join(m.groups())) if m else None
+
+
+# Numeric dates as Arab sites print them: year first (2025/05/15) or day first (15/05/2025,
+# 15-05-2025, 15.05.2025); Eastern digits are folded by the key normalisation first.
+YEAR_FIRST = re.compile(r"(?<!\d)((?:19|20)\d\d)[/.-](\d{1,2})[/.-](\d{1,2})(?!\d)")
+DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)(?!\d)")
+
+
+def find_numeric_date(text: str) -> str | None:
+    """The first numeric date printed in `text`, as YYYY-MM-DD."""
+    folded = text.translate(DIGITS)
+    found = []
+    for pattern, order in ((YEAR_FIRST, (0, 1, 2)), (DAY_FIRST, (2, 1, 0))):
+        for m in pattern.finditer(folded):
+            year, month, day = (int(m.group(i + 1)) for i in order)
+            try:
+                found.append((m.start(), date(year, month, day).isoformat()))
+                break
+            except ValueError:  # "31/02/2025": not a date
+                continue
+    return min(found)[1] if found else None

@@ -18,7 +18,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from trafilatura.utils import load_html
 from twisted.internet.threads import deferToThread
 
-from pipelines.dates import find_arabic_date, markup_date
+from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
 from pipelines import dense, structured
 from pipelines.drops import ExtractFailed, NoText
 from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
@@ -283,7 +283,10 @@ def _names(value) -> list[str]:
 
 def _printed_date(tree) -> str | None:
     body = tree.find("body")
-    return find_arabic_date(body.text_content()[:20000]) if body is not None else None
+    if body is None:
+        return None
+    text = body.text_content()[:20000]
+    return find_arabic_date(text) or find_numeric_date(text)
 
 
 def _paragraphs(body: etree._Element):

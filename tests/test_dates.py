@@ -2,7 +2,7 @@ import pytest
 
 import lxml.html
 
-from pipelines.dates import find_arabic_date, markup_date
+from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -45,3 +45,14 @@ def _tree(head: str, body: str = ""):
 ])
 def test_markup_dates(head, body, jsonld, url, expected):
     assert markup_date(_tree(head, body), jsonld, url) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("الخميس 2025/05/15 - 13:05", "2025-05-15"),
+    ("نشر بتاريخ 15/05/2025", "2025-05-15"),
+    ("١٥-٠٥-٢٠٢٥", "2025-05-15"),
+    ("الرقم 45/2025", None),
+    ("31/02/2025 ثم 01/03/2025", "2025-03-01"),
+])
+def test_numeric_dates(text, expected):
+    assert find_numeric_date(text) == expected
