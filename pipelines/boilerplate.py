@@ -80,7 +80,7 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("source")
             i += 1
             continue
-        if has_prose and _starts_another_article(paragraphs, keys, i, markers):
+        if _prose_count(out.paragraphs) >= 2 and _starts_another_article(paragraphs, keys, i, markers):
             # A headline with its own dateline or byline under it, after this article's
             # text: the next story, appended below (infinite scroll) or a read-also story.
             i = _cut_rest(paragraphs, keys, i, out, markers, "next_article")
@@ -176,6 +176,10 @@ def _is_link_line(key: str, link_keys: frozenset[str]) -> bool:
     if not words or len(words) > HEADLINE_MAX_WORDS:
         return False
     return any(" ".join(words[n:]) in link_keys for n in range(0, min(4, len(words) - 1)))
+
+
+def _prose_count(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) >= PROSE_MIN_WORDS for p in paragraphs)
 
 
 def _leading_chrome(paragraphs, keys, i) -> bool:

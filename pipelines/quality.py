@@ -16,6 +16,7 @@ from pipelines.normalize import content_stems, normalize_key
 
 SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
 DIRECTORY_DASH = re.compile(r"\s[-–]\s")
+LIST_DASH = re.compile(r"^\s*[-–•*]\s")   # entries printed as "- name: description"
 # htmldate falls back to January 1st when a page shows only a year (a copyright line).
 YEAR_ONLY_DATE = re.compile(r"^\d{4}-01-01")
 
@@ -54,12 +55,12 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     linked = sum(len(k.split()) for k in keys if k in link_keys)
     if linked / words > config.max_link_share:
         return False, "not_article", f"{linked / words:.0%} of words are link texts"
-    # On a page that says it is an article, only headlines that link somewhere count:
-    # subheadings, list items and update headings are short unpunctuated lines too.
-    headlines = sum(1 for p, k in zip(paragraphs, keys) if _reads_as_headline(p) and (not marked or k in link_keys))
+    # Only headlines that link somewhere count: a listing's cards link to their stories,
+    # while subheadings, captions and update headings are short unpunctuated lines too.
+    headlines = sum(1 for p, k in zip(paragraphs, keys) if _reads_as_headline(p) and k in link_keys)
     if n >= 6 and headlines / n > config.max_headline_share:
         return False, "not_article", f"{headlines} of {n} paragraphs read as headlines"
-    dashes = sum(len(DIRECTORY_DASH.findall(p)) for p in paragraphs)
+    dashes = sum(len(DIRECTORY_DASH.findall(p)) + bool(LIST_DASH.match(p)) for p in paragraphs)
     if dashes >= 8 and dashes >= 0.5 * n:
         return False, "not_article", f"{dashes} 'name - description' entries"
     # A live report's updates or a list of measures change subject paragraph by paragraph
