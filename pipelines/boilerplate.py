@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipelines.dates import find_arabic_date, find_numeric_date
 from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
 from pipelines.normalize import content_stems, normalize_key
 
@@ -20,6 +21,8 @@ NOTICE_MAX_WORDS = 80
 AFTER_NAME = re.compile(r"\s[|–—-]\s|\s*\||\d|[٠-٩]")
 TITLE_SEARCH_PARAGRAPHS = 8
 LEAD_CHROME_MAX_WORDS = 6
+META_ROW_MAX_WORDS = 30
+CAPTION_MAX_WORDS = 25
 TRAILING_CHROME_MAX_WORDS = 4
 PROSE_MIN_WORDS = 20
 SENTENCE_END = (".", "。", "؟", "!", ":", "?")
@@ -84,6 +87,21 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             # A headline with its own dateline or byline under it, after this article's
             # text: the next story, appended below (infinite scroll) or a read-also story.
             i = _cut_rest(paragraphs, keys, i, out, markers, "next_article")
+            continue
+        if _meta_row(p, key, markers):
+            # "كتب: فلان | الأحد 12 تشرين الأول 2025 | 11:05 | المشاهدات: 8,214"
+            if markers.prefix("byline", key):
+                out.byline = out.byline or p
+            out.count("meta_row")
+            i += 1
+            continue
+        if len(key.split()) <= CAPTION_MAX_WORDS and markers.contains("caption", key):
+            out.count("caption")
+            i += 1
+            continue
+        if _label_value(p, markers, "related") is not None and len(key.split()) <= HEADLINE_MAX_WORDS + 15:
+            out.count("related")  # "الخبر السابق: ..." — one pointer line
+            i += 1
             continue
         dateline = markers.is_dateline(key)
         if dateline or _is_byline(p, key, markers):
@@ -178,6 +196,20 @@ def _is_link_line(key: str, link_keys: frozenset[str]) -> bool:
     return any(" ".join(words[n:]) in link_keys for n in range(0, min(4, len(words) - 1)))
 
 
+TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
+
+
+def _meta_row(paragraph: str, key: str, markers: Markers) -> bool:
+    """A row of facts about the article: a date or time with bylines, counters, separators."""
+    words = key.split()
+    if not words or len(words) > META_ROW_MAX_WORDS or paragraph.rstrip().endswith((".", "؟", "!")):
+        return False
+    if not (TIME.search(paragraph) or find_arabic_date(paragraph) or find_numeric_date(paragraph)):
+        return False
+    facts = sum(1 for w in words if w.isdigit() or w in markers.date_words)
+    return "|" in paragraph or facts >= 0.4 * len(words) or bool(markers.prefix("byline", key))
+
+
 def _prose_count(paragraphs: list[str]) -> int:
     return sum(len(p.split()) >= PROSE_MIN_WORDS for p in paragraphs)
 
@@ -222,6 +254,8 @@ def clean_author(author: str | None, markers: Markers | None = None) -> str | No
     words = author.replace(":", " ").replace("：", " ").split()
     while words and markers.prefix("byline", normalize_key(words[0])) == normalize_key(words[0]):
         words = words[1:]
+    while words and normalize_key(words[-1]) in markers.date_words:  # "... الأحد" before a date
+        words = words[:-1]
     return " ".join(words) or None
 
 

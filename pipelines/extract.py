@@ -89,6 +89,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     author = _author(tree, jsonld)
     author_box = _author_box(tree) if author is None and byline is None else None
     _prune_social_embeds(tree)
+    _prune_image_captions(tree)
     doc = _main_text(tree, url, prune_xpaths, fast=True)
     if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
         # trafilatura's fallback extractors (readability, jusText) cost a third of its time
@@ -120,6 +121,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
 FULL_EXTRACTION_BELOW_WORDS = 120
 READ_ALSO_BOX_WORDS = 80
 RELATED_BOX_WORDS = 300
+CAPTION_BOX_WORDS = 25
 # The page's own densest run of prose replaces trafilatura's text when it holds this many times
 # more prose (less, and the difference is more often comments or a bio than missed text).
 DENSE_GAIN = 3.0
@@ -128,10 +130,11 @@ DENSE_MIN_GAIN_WORDS = 20
 STRUCTURED_BELOW_WORDS = 150
 # Trailing paragraphs this long that the page's articleBody lacks are not the article.
 TRAILING_PROSE_WORDS = 12
-SOCIAL_POST = ('//blockquote[.//a[contains(@href, "twitter.com/") or contains(@href, "//x.com/")'
-               ' or contains(@href, "instagram.com/") or contains(@href, "facebook.com/")'
-               ' or contains(@href, "tiktok.com/") or contains(@href, "t.me/")]'
-               ' or contains(., "pic.twitter.com")]')
+SOCIAL_HOSTS = ("twitter.", "//x.com/", "instagram.", "facebook.", "tiktok.", "//t.me/", "threads.net")
+SOCIAL_POST = ("//blockquote[.//a[" + " or ".join(f'contains(@href, "{h}")' for h in SOCIAL_HOSTS) + "]"
+               ' or contains(., "pic.twitter.com") or contains(., "View this post") or contains(., "عرض هذا المنشور")'
+               ' or contains(@cite, "/status/")]'
+               " | //amp-twitter | //amp-instagram | //amp-facebook | //amp-tiktok | //amp-youtube | //amp-iframe")
 
 
 def _prune_social_embeds(tree) -> None:
@@ -140,6 +143,27 @@ def _prune_social_embeds(tree) -> None:
     for quote in tree.xpath(SOCIAL_POST):
         if quote.getparent() is not None:
             _drop_keep_tail(quote)
+
+
+def _prune_image_captions(tree) -> None:
+    """A picture's caption and credit: the short text in the smallest box around an image
+    (within three levels). A box with more text than a caption is the article's own."""
+    doomed = []
+    for img in tree.iter("img", "amp-img", "picture"):
+        box = img.getparent()
+        for _ in range(3):
+            if box is None or box.tag in ("body", "html", "article", "main", "a"):
+                break
+            words = len(box.text_content().split())
+            if words > CAPTION_BOX_WORDS:
+                break
+            if words:
+                doomed.append(box)
+                break
+            box = box.getparent()
+    for box in doomed:
+        if box.getparent() is not None:
+            _drop_keep_tail(box)
 
 
 def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str], list[str]]:
