@@ -54,11 +54,14 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
     out = Cleaned(paragraphs=[])
     keys = [normalize_key(p) for p in paragraphs]
     title_key = normalize_key(title or "")
-    if title_key and title_key in keys[1:TITLE_SEARCH_PARAGRAPHS]:
-        # What a page prints above its headline is navigation, a kicker or tools.
+    if title_key and title_key in keys[1:]:
+        # What a page prints above its headline is navigation, a kicker or tools: cut it
+        # when it is near the top, or when no prose stands before the headline.
         start = keys.index(title_key)
-        out.count("before_title", start)
-        paragraphs, keys = paragraphs[start:], keys[start:]
+        if start < TITLE_SEARCH_PARAGRAPHS or not any(
+                len(p.split()) >= PROSE_MIN_WORDS and p.rstrip().endswith(SENTENCE_END) for p in paragraphs[:start]):
+            out.count("before_title", start)
+            paragraphs, keys = paragraphs[start:], keys[start:]
     if standfirst and (standfirst_key := normalize_key(standfirst)) not in " ".join(keys[:TITLE_SEARCH_PARAGRAPHS]):
         paragraphs, keys = [standfirst, *paragraphs], [standfirst_key, *keys]
         out.count("standfirst_added")
@@ -277,7 +280,12 @@ def _take_tags(paragraphs, keys, i, tag_links, out: Cleaned, markers: Markers) -
         # "الوسوم أ ب ج" without a colon: the words after the marker
         value = paragraphs[i].split(None, len(marker.split()))[-1] if len(keys[i].split()) > len(marker.split()) else None
     taken = 1
+    taken = 1
     printed: list[str] = []
+    following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+    if not value and len(TAG_SEPARATORS.split(following)) > 1 and len(following.split()) <= 40 \
+            and not following.rstrip().endswith((".", "؟", "!")):
+        value, taken = following, 2  # the heading, then its tags on one line: "a - b - c"
     if value:
         printed = [t for t in TAG_SEPARATORS.split(value) if t]
     else:
