@@ -280,7 +280,6 @@ def _take_tags(paragraphs, keys, i, tag_links, out: Cleaned, markers: Markers) -
         # "الوسوم أ ب ج" without a colon: the words after the marker
         value = paragraphs[i].split(None, len(marker.split()))[-1] if len(keys[i].split()) > len(marker.split()) else None
     taken = 1
-    taken = 1
     printed: list[str] = []
     following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
     if not value and len(TAG_SEPARATORS.split(following)) > 1 and len(following.split()) <= 40 \
