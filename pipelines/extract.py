@@ -402,7 +402,8 @@ def _headline(tree, jsonld) -> str | None:
             return obj["headline"].strip()
     for value in tree.xpath('//meta[@property="og:title"]/@content'):
         if value.strip():
-            return TITLE_SEPARATORS.split(value.strip())[0] if " | " in value else value.strip()
+            # "headline | site" or "section | headline": the site and section are the short part
+            return max(TITLE_SEPARATORS.split(value.strip()), key=len).strip() if " | " in value else value.strip()
     h1 = [" ".join(h.text_content().split()) for h in tree.iter("h1") if h.text_content().strip()]
     if len(h1) == 1:
         return h1[0]
