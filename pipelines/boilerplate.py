@@ -228,7 +228,10 @@ def _starts_another_article(paragraphs, keys, i, markers: Markers) -> bool:
     if not 2 <= len(keys[i].split()) <= HEADLINE_MAX_WORDS or paragraphs[i].rstrip().endswith(SENTENCE_END):
         return False
     for j in range(i + 1, min(i + 3, len(paragraphs))):
-        if markers.is_dateline(keys[j]) or _is_byline(paragraphs[j], keys[j], markers):
+        # A full date, not a clock time: the entries of a live report carry times.
+        dated = (markers.is_dateline(keys[j]) or _meta_row(paragraphs[j], keys[j], markers)) \
+            and bool(find_arabic_date(paragraphs[j]) or find_numeric_date(paragraphs[j]))
+        if dated or _is_byline(paragraphs[j], keys[j], markers):
             return any(len(k.split()) >= 15 for k in keys[j + 1:j + 4])
     return False
 
