@@ -98,7 +98,8 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("meta_row")
             i += 1
             continue
-        if len(key.split()) <= CAPTION_MAX_WORDS and markers.contains("caption", key):
+        if len(key.split()) <= CAPTION_MAX_WORDS and markers.contains("caption", key) \
+                or len(key.split()) <= NOTICE_MAX_WORDS and markers.contains("embed", key):
             out.count("caption")
             i += 1
             continue

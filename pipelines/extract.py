@@ -130,7 +130,7 @@ DENSE_MIN_GAIN_WORDS = 20
 STRUCTURED_BELOW_WORDS = 150
 # Trailing paragraphs this long that the page's articleBody lacks are not the article.
 TRAILING_PROSE_WORDS = 12
-SOCIAL_HOSTS = ("twitter.", "//x.com/", "instagram.", "facebook.", "tiktok.", "//t.me/", "threads.net")
+SOCIAL_HOSTS = ("twitter.", "//x.com/", "instagram.", "facebook.", "tiktok.", "//t.me/", "threads.net", "/status/")
 SOCIAL_POST = ("//blockquote[.//a[" + " or ".join(f'contains(@href, "{h}")' for h in SOCIAL_HOSTS) + "]"
                ' or contains(., "pic.twitter.com") or contains(., "View this post") or contains(., "عرض هذا المنشور")'
                ' or contains(@cite, "/status/")]'

@@ -15,7 +15,7 @@ LABEL_VALUE = re.compile(r"^[^:：]{1,40}?\s*[:：]\s*(.+)$", re.S)
 # Tags printed as plain text are separated by one of these.
 TAG_SEPARATORS = re.compile(r"\s*(?:[،,|;؛/•#]|\s-\s)\s*")
 
-KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline", "notice", "caption")
+KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline", "notice", "caption", "embed")
 
 
 @dataclass(frozen=True)
