@@ -208,10 +208,10 @@ def _meta_row(paragraph: str, key: str, markers: Markers) -> bool:
     words = key.split()
     if not words or len(words) > META_ROW_MAX_WORDS or paragraph.rstrip().endswith((".", "؟", "!")):
         return False
-    if not (TIME.search(paragraph) or find_arabic_date(paragraph) or find_numeric_date(paragraph)):
-        return False
     facts = sum(1 for w in words if w.isdigit() or w in markers.date_words)
-    return "|" in paragraph or facts >= 0.4 * len(words) or bool(markers.prefix("byline", key))
+    if facts < 2 or not ("|" in paragraph or facts >= 0.4 * len(words) or markers.prefix("byline", key)):
+        return False
+    return bool(TIME.search(paragraph) or find_arabic_date(paragraph) or find_numeric_date(paragraph))
 
 
 def _prose_count(paragraphs: list[str]) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,10 +24,20 @@ class Markers:
 
     by_kind: dict[str, tuple[str, ...]]
     date_words: frozenset[str] = frozenset()
+    # kind -> first word -> markers starting with it, longest first: a line is checked
+    # against the few markers that share its first word, not against the whole table.
+    by_first_word: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for kind, markers in self.by_kind.items():
+            index: dict[str, list[str]] = {}
+            for marker in markers:
+                index.setdefault(marker.split(" ", 1)[0], []).append(marker)
+            self.by_first_word[kind] = {w: tuple(ms) for w, ms in index.items()}
 
     def prefix(self, kind: str, key: str) -> str | None:
         """The marker of `kind` that `key` (a key-normalised line) starts with, if any."""
-        for marker in self.by_kind[kind]:
+        for marker in self.by_first_word[kind].get(key.split(" ", 1)[0], ()):
             if key == marker or key.startswith(marker + " "):
                 return marker
         return None
