@@ -2,8 +2,9 @@
 
     python bench/eval.py [--set DIR] [--baselines trafilatura,trafilatura-precision,newspaper4k]
 
-Without --set, the set is made from the fixture site (bench/evalset.py). Every set is scored
-twice: as it is, and with its naming attributes stripped. Text is scored by the shared
+Without --set, two sets are scored: one made from the fixture site (bench/evalset.py) and the
+hand-written held-out set in fixtures/evalset. Every set is scored twice: as it is, and with its
+naming attributes stripped. Text is scored by the shared
 judge, shared/eval/score.py (SCORE_PY or SHARED_DIR to find it elsewhere); metadata
 (title, published day, author, keywords, source) is scored here, where the truth has it.
 """
@@ -24,6 +25,7 @@ from bench.evalset import METADATA_FIELDS, ROOT, build_fixture_set, strip_attrib
 from pipelines.normalize import normalize_key  # noqa: E402
 
 DEFAULT_BASELINES = "trafilatura,trafilatura-precision,newspaper4k"
+HAND_WRITTEN = ROOT / "fixtures" / "evalset"
 
 
 def score_py() -> Path:
@@ -83,7 +85,7 @@ def _same(field: str, got, want) -> bool:
 
 
 def evaluate(set_dir: Path, baselines: list[str], work: Path) -> list[dict]:
-    docs = work / f"{set_dir.name}-docs.jsonl"
+    docs = work / f"{set_dir.parent.name}-{set_dir.name}-docs.jsonl"
     per_page = clean_set(set_dir, docs)
     rows = [{"extractor": "arabic-news-crawler", **judge(set_dir, "--docs", str(docs)),
              "s_per_page": round(per_page, 4), "metadata": metadata_accuracy(set_dir, docs)}]
@@ -116,13 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     baselines = [b for b in a.baselines.split(",") if b]
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         work = Path(tmp)
-        plain = a.set.resolve() if a.set else build_fixture_set(work / "fixtures")
-        stripped = strip_attributes(plain, work / f"{plain.name}-stripped")
+        if a.set:
+            sets = {str(a.set): a.set.resolve()}
+        else:
+            sets = {"fixture site": build_fixture_set(work / "fixtures"), "hand-written set": HAND_WRITTEN}
         results = {}
-        for label, set_dir in (("as served", plain), ("attributes stripped", stripped)):
-            rows = evaluate(set_dir, baselines, work)
-            results[label] = rows
-            print(table(f"\n== {a.set or 'fixture set'}: {label} ==", rows), flush=True)
+        for name, plain in sets.items():
+            stripped = strip_attributes(plain, work / f"{plain.name}-stripped")
+            for label, set_dir in (("as served", plain), ("attributes stripped", stripped)):
+                rows = evaluate(set_dir, baselines, work)
+                results[f"{name}: {label}"] = rows
+                print(table(f"\n== {name}: {label} ==", rows), flush=True)
     if a.json:
         a.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
