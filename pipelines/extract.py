@@ -85,7 +85,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     # Metadata is read above and in markup_date/_author, not by trafilatura: its metadata
     # pass costs nearly as much as the extraction itself, and its date search guesses (a
     # copyright year becomes January 1st) where dates written in Arabic words are ours.
-    published = markup_date(tree, jsonld, url) or _printed_date(tree)
+    published = markup_date(tree, jsonld, url) or _printed_date(tree, headline)
     author = _author(tree, jsonld)
     author_box = _author_box(tree) if author is None and byline is None else None
     _prune_social_embeds(tree)
@@ -96,7 +96,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         # and matter only when its own pass finds little: run them only then.
         doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
     paragraphs = list(_paragraphs(doc.body)) if doc is not None and doc.body is not None else []
-    paragraphs, data_tags = _with_structured_data(paragraphs, tree, jsonld)
+    paragraphs, data_tags, data_author = _with_structured_data(paragraphs, tree, jsonld)
     paragraphs = _checked_against_lines(paragraphs, tree, headline, markers)
     if not paragraphs:
         raise ExtractionError("no main text found")
@@ -105,7 +105,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         paragraphs=paragraphs,
         canonical_url=canonical,
         published=published,
-        author=author,
+        author=author or data_author,
         tag_links=tag_links,
         meta_tags=meta_tags or data_tags,
         link_keys=link_keys,
@@ -166,7 +166,7 @@ def _prune_image_captions(tree) -> None:
             _drop_keep_tail(box)
 
 
-def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str], list[str]]:
+def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str], list[str], str | None]:
     """Recover the text (and the tags beside it) from structured data when the HTML holds
     little of it; otherwise let JSON-LD articleBody, when it agrees with the page, cut
     what trails the article."""
@@ -178,20 +178,20 @@ def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str
         # As much text or more: the data's paragraphs are the article's (the HTML of such
         # pages holds a teaser, or the text run together).
         if sum(len(p.split()) for p in recovered) >= max(words, 40):
-            return recovered, blob.tags
-        return paragraphs, []
+            return recovered, blob.tags, blob.author
+        return paragraphs, [], None
     if not body:
-        return paragraphs, []
+        return paragraphs, [], None
     body_key = normalize_key(" ".join(body))
     if len(body) > len(paragraphs) and normalize_key(" ".join(paragraphs)) == body_key:
-        return body, []  # the same text, run together by the page or by extraction
+        return body, [], None  # the same text, run together by the page or by extraction
     keys = [normalize_key(p) for p in paragraphs]
     agreeing = [i for i, k in enumerate(keys) if structured.agrees(k, body_key)]
     prose = [i for i, p in enumerate(paragraphs) if len(p.split()) >= TRAILING_PROSE_WORDS]
     if not agreeing or len([i for i in prose if i in agreeing]) < 0.6 * len(prose):
-        return paragraphs, []  # the data describes something else: trust the page
+        return paragraphs, [], None  # the data describes something else: trust the page
     last = agreeing[-1]
-    return paragraphs[:last + 1] + [p for p in paragraphs[last + 1:] if len(p.split()) < TRAILING_PROSE_WORDS], []
+    return paragraphs[:last + 1] + [p for p in paragraphs[last + 1:] if len(p.split()) < TRAILING_PROSE_WORDS], [], None
 
 
 def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, markers: Markers) -> list[str]:
@@ -267,17 +267,28 @@ def _words(body) -> int:
 
 
 def _author(tree, jsonld) -> str | None:
-    """The byline the page states for machines: JSON-LD author, then meta tags. Bylines
-    printed as text ("كتب: ...") are the boilerplate step's."""
+    """The byline the page states for machines: JSON-LD author, then meta tags, unless it
+    names the publisher (sites put their own name there). Bylines printed as text
+    ("كتب: ...") are the boilerplate step's."""
+    outlets = _outlet_names(tree, jsonld)
     for obj in jsonld:
-        names = _names(obj.get("author"))
+        names = [n for n in _names(obj.get("author")) if normalize_key(n) not in outlets]
         if names:
             return "، ".join(names)
     for value in tree.xpath('//meta[@name="author" or @property="article:author" or @name="byl"]/@content'):
         value = value.strip()
-        if value and "://" not in value and len(value.split()) <= 8:
+        if value and "://" not in value and len(value.split()) <= 8 and normalize_key(value) not in outlets:
             return value
     return None
+
+
+def _outlet_names(tree, jsonld) -> set[str]:
+    names = {normalize_key(v) for v in tree.xpath('//meta[@property="og:site_name" or @name="application-name"]/@content')}
+    for obj in jsonld:
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.add(normalize_key(publisher["name"]))
+    return names - {""}
 
 
 AUTHOR_BOXES = ('//*[contains(@class, "author") or contains(@class, "byline") or contains(@class, "writer")'
@@ -299,18 +310,27 @@ def _names(value) -> list[str]:
     if isinstance(value, str):
         return [value.strip()] if value.strip() and "://" not in value else []
     if isinstance(value, dict):
+        if value.get("@type") in ("Organization", "NewsMediaOrganization"):
+            return []  # the outlet, not a writer
         return _names(value.get("name"))
     if isinstance(value, list):
         return [n for v in value for n in _names(v)]
     return []
 
 
-def _printed_date(tree) -> str | None:
+def _printed_date(tree, headline: str | None) -> str | None:
+    """A date printed in words or digits: first near the headline (menus and archive
+    lists above it print other dates), then anywhere near the top of the page."""
     body = tree.find("body")
     if body is None:
         return None
-    text = body.text_content()[:20000]
-    return find_arabic_date(text) or find_numeric_date(text)
+    text = body.text_content()
+    at = text.find(headline) if headline else -1
+    for part in ((text[at:at + 3000],) if at >= 0 else ()) + (text[:20000],):
+        found = find_arabic_date(part) or find_numeric_date(part)
+        if found:
+            return found
+    return None
 
 
 def _paragraphs(body: etree._Element):
@@ -518,11 +538,11 @@ def _tag_links(tree, labels, markers: Markers) -> list[str]:
         labelled = value is not None and normalize_key(text[:value.start(1)]) == marker
         if (len(key.split()) > 4 and not labelled) or _after_second_h1(el):
             continue  # prose that starts with a marker word
+        if labelled and len(value.group(1).split()) <= 60 and el.find(".//a") is None:
+            return [t for t in TAG_SEPARATORS.split(value.group(1)) if t]  # "الوسوم: a، b" as text
         anchors = _nearby_anchors(el, max_words=6)
         if anchors:
             return anchors
-        if labelled and len(value.group(1).split()) <= 60:
-            return [t for t in TAG_SEPARATORS.split(value.group(1)) if t]
     for el, key in labels:
         if markers.is_heading("related", key, extra_words=2) and not _after_second_h1(el):
             anchors = _nearby_anchors(el, max_words=3)

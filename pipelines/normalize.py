@@ -162,7 +162,9 @@ class NormalizePipeline:
         arabic = not is_other_arabic_script_language(" ".join(page.paragraphs[:20]))
         page.paragraphs = normalize_paragraphs(page.paragraphs, arabic)
         page.title = normalize_line(page.title, arabic) if page.title else page.title
-        page.keywords = unique_by_key(normalize_paragraphs(page.keywords, arabic))
+        # "#وسم" and "#وسم_مركب" are hashtags of the tag "وسم مركب"
+        tags = [k.lstrip("#＃").replace("_", " ") if k.lstrip().startswith(("#", "＃")) else k for k in page.keywords]
+        page.keywords = unique_by_key(normalize_paragraphs(tags, arabic))
         page.source = normalize_line(page.source, arabic) or None if page.source else None
         page.author = normalize_line(page.author, arabic) or None if page.author else None
         return page

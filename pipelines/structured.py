@@ -55,6 +55,7 @@ def jsonld_body(jsonld: list[dict]) -> list[str]:
 class BlobArticle:
     paragraphs: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    author: str | None = None
 
 
 def state_blob_body(tree) -> list[str]:
@@ -111,11 +112,11 @@ def _best_run(data) -> BlobArticle:
                 elif isinstance(value, str) and len(value) > 300 and ARABIC.search(value):
                     candidate = paragraphs_of(value)
                     if _prose_words(candidate) > best_score:
-                        best, best_score = BlobArticle(candidate, _tags(node)), _prose_words(candidate)
+                        best, best_score = BlobArticle(candidate, _tags(node), _author(node)), _prose_words(candidate)
         elif isinstance(node, list):
             candidate = [t for item in node for t in _item_texts(item)]
             if _prose_words(candidate) > best_score:
-                best, best_score = BlobArticle(candidate, _tags(holder)), _prose_words(candidate)
+                best, best_score = BlobArticle(candidate, _tags(holder), _author(holder)), _prose_words(candidate)
             stack.extend((v, holder) for v in node if isinstance(v, (dict, list)))
     return best
 
@@ -137,6 +138,20 @@ def _tags(holder: dict | None) -> list[str]:
             if out:
                 return out
     return []
+
+
+def _author(holder: dict | None) -> str | None:
+    """The writer named beside the body: "author": "name" or {"name": ...} (or a list)."""
+    if not holder:
+        return None
+    for key in ("author", "authors", "byline", "writer"):
+        value = holder.get(key)
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, dict):
+                entry = entry.get("name") or entry.get("title")
+            if isinstance(entry, str) and 1 <= len(entry.split()) <= 6 and ARABIC.search(entry):
+                return entry.strip()
+    return None
 
 
 def _item_texts(item) -> list[str]:
