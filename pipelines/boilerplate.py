@@ -22,6 +22,7 @@ AFTER_NAME = re.compile(r"\s[|–—-]\s|\s*\||\d|[٠-٩]")
 TITLE_SEARCH_PARAGRAPHS = 8
 LEAD_CHROME_MAX_WORDS = 6
 META_ROW_MAX_WORDS = 30
+BYLINE_WORDS = frozenset(("بقلم", "كتب", "كتبت", "by"))
 CAPTION_MAX_WORDS = 25
 TRAILING_CHROME_MAX_WORDS = 4
 PROSE_MIN_WORDS = 20
@@ -249,7 +250,8 @@ def _is_byline(paragraph: str, key: str, markers: Markers) -> bool:
         return False
     if _label_value(paragraph, markers, "byline"):
         return True
-    return key.split()[0] in ("بقلم", "by") and len(key.split()) <= 5
+    # "كتب أحمد علي", "بقلم سلمى يوسف": a byline word, then a name of a few words
+    return key.split()[0] in BYLINE_WORDS and 2 <= len(key.split()) <= 5
 
 
 def clean_author(author: str | None, markers: Markers | None = None) -> str | None:
