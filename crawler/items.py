@@ -52,6 +52,7 @@ class Page:
     keywords: list[str] = field(default_factory=list, repr=False)
     source: str | None = None
     author: str | None = None
+    removed: dict[str, int] = field(default_factory=dict, repr=False)   # lines removed, by kind
     # language
     lang: str | None = None
     lang_score: float | None = None

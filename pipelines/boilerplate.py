@@ -246,7 +246,7 @@ def _unpunctuated_line(paragraph: str) -> bool:
 
 def _is_byline(paragraph: str, key: str, markers: Markers) -> bool:
     """"كتب: name" / "بقلم name": a label and a short name, nothing that ends a sentence."""
-    if len(key.split()) > 7 or paragraph.rstrip().endswith("."):
+    if not key or len(key.split()) > 7 or paragraph.rstrip().endswith("."):
         return False
     if _label_value(paragraph, markers, "byline"):
         return True
@@ -366,6 +366,7 @@ class BoilerplatePipeline:
         cleaned = clean(ex.paragraphs, ex.title, ex.tag_links, ex.link_keys, self.markers,
                         ex.standfirst, ex.source_line)
         page.paragraphs = cleaned.paragraphs
+        page.removed = cleaned.removed
         page.keywords = cleaned.keywords or ex.meta_tags
         page.source = cleaned.source
         page.author = clean_author(ex.author or cleaned.byline or ex.byline or ex.author_box, self.markers)

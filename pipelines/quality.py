@@ -16,6 +16,8 @@ from pipelines.normalize import content_stems, normalize_key
 
 SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
 DIRECTORY_DASH = re.compile(r"\s[-–]\s")
+STORY_LINKS = 6          # this many one-link lines removed between short paragraphs: a listing
+SUMMARY_MAX_WORDS = 35
 LIST_DASH = re.compile(r"^\s*[-–•*]\s")   # entries printed as "- name: description"
 # htmldate falls back to January 1st when a page shows only a year (a copyright line).
 YEAR_ONLY_DATE = re.compile(r"^\d{4}-01-01")
@@ -38,11 +40,12 @@ def has_article_evidence(article_hint: bool, published: str | None) -> bool:
 
 def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: QualityConfig,
                  title: str | None = None, evidence: bool = True, video: bool = False,
-                 marked: bool | None = None) -> tuple[bool, str, str]:
+                 marked: bool | None = None, link_lines: int = 0) -> tuple[bool, str, str]:
     """(keep, reason, detail): reason is "too_short" or "not_article" when not kept.
 
     `evidence`: the page has article metadata or a real date; `marked`: it has article
-    metadata (og:type, JSON-LD), which a section page with dated cards does not."""
+    metadata (og:type, JSON-LD), which a section page with dated cards does not;
+    `link_lines`: lines that were one link each, removed from the text before."""
     marked = evidence if marked is None else marked
     words = sum(len(p.split()) for p in paragraphs)
     min_words = config.min_words if evidence else max(config.min_words, config.min_words_unmarked)
@@ -60,6 +63,10 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     headlines = sum(1 for p, k in zip(paragraphs, keys) if _reads_as_headline(p) and k in link_keys)
     if n >= 6 and headlines / n > config.max_headline_share:
         return False, "not_article", f"{headlines} of {n} paragraphs read as headlines"
+    mean_words = words / n if n else 0
+    if link_lines >= STORY_LINKS and link_lines >= 0.5 * n and mean_words < SUMMARY_MAX_WORDS:
+        # headline links, each with a one-line summary: the cards of a listing page
+        return False, "not_article", f"{link_lines} story links between {n} short paragraphs"
     dashes = sum(len(DIRECTORY_DASH.findall(p)) + bool(LIST_DASH.match(p)) for p in paragraphs)
     if dashes >= 8 and dashes >= 0.5 * n:
         return False, "not_article", f"{dashes} 'name - description' entries"
@@ -105,7 +112,8 @@ class QualityPipeline:
         ex = page.extracted
         evidence = has_article_evidence(ex.article_hint, ex.published)
         keep, reason, detail = keep_article(page.paragraphs, ex.link_keys, self.config, page.title, evidence,
-                                            ex.video, marked=ex.article_hint)
+                                            ex.video, marked=ex.article_hint,
+                                            link_lines=page.removed.get("link_line", 0))
         if not keep:
             raise (TooShort if reason == "too_short" else NotArticle)(detail, page.fetched_url)
         return page

@@ -1,7 +1,8 @@
 """Counts what became of every page: `docs/kept`, `docs/dropped/<reason>`.
 
 Pipeline drops raise a `pipelines.drops.Drop` subclass and arrive through the
-`item_dropped` signal; the spider reports pages that never reached the pipelines (non-HTML
+`item_dropped` signal; a pipeline that fails on a page is counted as
+`docs/dropped/pipeline_error_<Exception>` (the `item_error` signal); the spider reports pages that never reached the pipelines (non-HTML
 bodies, HTTP errors, failed fetches) with `count_drop`. Both log the URL at DEBUG.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ class DocStats:
         ext = cls(crawler.stats)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
         return ext
 
     def item_scraped(self, item, response, spider):
@@ -39,6 +41,12 @@ class DocStats:
     def item_dropped(self, item, response, exception, spider):
         reason = getattr(exception, "reason", type(exception).__name__)
         self.stats.inc_value(f"docs/dropped/{reason}")
+
+
+    def item_error(self, item, response, spider, failure):
+        # A bug in a pipeline on one page: Scrapy logs the traceback; the page is counted
+        # with its own reason so that no page disappears from the run's accounts.
+        self.stats.inc_value(f"docs/dropped/pipeline_error_{failure.type.__name__}")
 
 
 class QuietDropsLogFormatter(LogFormatter):
