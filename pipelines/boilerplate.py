@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pipelines.dates import find_arabic_date, find_numeric_date
 from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
-from pipelines.normalize import content_stems, normalize_key
+from pipelines.normalize import STOPWORDS, content_stems, normalize_key
 
 HEADLINE_MAX_WORDS = 25
 SHORT_LINE_MAX_WORDS = 25
@@ -168,6 +168,8 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             i += 1
             continue
         seen.add(key)
+        if not has_prose:
+            p = _without_dateline(p)
         out.paragraphs.append(p)
         i += 1
     while out.paragraphs and len(out.paragraphs[-1].split()) <= TRAILING_CHROME_MAX_WORDS \
@@ -213,6 +215,20 @@ def _meta_row(paragraph: str, key: str, markers: Markers) -> bool:
     if facts < 2 or not ("|" in paragraph or facts >= 0.4 * len(words) or markers.prefix("byline", key)):
         return False
     return bool(TIME.search(paragraph) or find_arabic_date(paragraph) or find_numeric_date(paragraph))
+
+
+# "القاهرة - ", "طوباس 20-2-2024 نبأ- ", "دمشق - خاص | ": a place (a date, an agency) and a
+# dash or bar before the first sentence of a story.
+LEADING_DATELINE = re.compile(r"^(?:[^\s\d.،,:؛]+\s+)?[^\s\d.،,:؛-]+(?:\s+[\d٠-٩]{1,2}[-/][\d٠-٩]{1,2}[-/][\d٠-٩]{4})?"
+                              r"(?:\s+[^\s\d.،,:؛-]+)?\s*[-–|]\s*(?:[^\s\d.،,:؛|-]+\s*[|–-]\s*)?")
+
+
+def _without_dateline(paragraph: str) -> str:
+    """The first paragraph without a dateline glued to its start; the sentence must stay long."""
+    m = LEADING_DATELINE.match(paragraph)
+    if m and len(paragraph[m.end():].split()) >= 15 and not set(normalize_key(m.group(0)).split()) & STOPWORDS:
+        return paragraph[m.end():]
+    return paragraph
 
 
 def _prose_count(paragraphs: list[str]) -> int:

@@ -72,7 +72,7 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
         return False, "not_article", f"{dashes} 'name - description' entries"
     # A live report's updates or a list of measures change subject paragraph by paragraph
     # too: only a page with no article metadata is judged by this.
-    if not evidence and n >= 15 and _neighbour_overlap(keys) < config.min_neighbour_overlap:
+    if not marked and n >= 15 and _neighbour_overlap(keys) < config.min_neighbour_overlap:
         return False, "not_article", "neighbouring paragraphs share no words: a list of stories"
     if not evidence and len((title or "").split()) < 4:
         return False, "not_article", "no article metadata and no headline"

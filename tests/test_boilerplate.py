@@ -149,3 +149,11 @@ def test_labelled_link_lines_and_trailing_buttons_go():
     out = clean([LONG[0], "ذات صلة: " + story, *LONG[1:], "شارك المقال", "واتساب"],
                 link_keys=frozenset({normalize_key(story)}))
     assert out.paragraphs == LONG
+
+
+def test_a_dateline_glued_to_the_first_sentence_goes_and_prose_dashes_stay():
+    first = LONG[0]
+    for dateline in ("طوباس 20-2-2024 نبأ- ", "دمشق - خاص | ", "القاهرة - "):
+        assert clean([dateline + first, *LONG[1:]]).paragraphs == LONG
+    prose = "وقال الوزير إن الخطة - التي أقرت أمس - ستنفذ على مراحل خلال العامين المقبلين في جميع المحافظات دون استثناء."
+    assert clean([prose, *LONG]).paragraphs == [prose, *LONG]
