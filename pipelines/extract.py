@@ -178,6 +178,9 @@ def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str
         # As much text or more: the data's paragraphs are the article's (the HTML of such
         # pages holds a teaser, or the text run together).
         if sum(len(p.split()) for p in recovered) >= max(words, 40):
+            if recovered is blob.paragraphs and blob.standfirst and \
+                    normalize_key(blob.standfirst) not in {normalize_key(p) for p in recovered}:
+                recovered = [blob.standfirst, *recovered]
             return recovered, blob.tags, blob.author
         return paragraphs, [], None
     if not body:

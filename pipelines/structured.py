@@ -56,6 +56,7 @@ class BlobArticle:
     paragraphs: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     author: str | None = None
+    standfirst: str | None = None
 
 
 def state_blob_body(tree) -> list[str]:
@@ -112,11 +113,11 @@ def _best_run(data) -> BlobArticle:
                 elif isinstance(value, str) and len(value) > 300 and ARABIC.search(value):
                     candidate = paragraphs_of(value)
                     if _prose_words(candidate) > best_score:
-                        best, best_score = BlobArticle(candidate, _tags(node), _author(node)), _prose_words(candidate)
+                        best, best_score = BlobArticle(candidate, _tags(node), _author(node), _standfirst(node)), _prose_words(candidate)
         elif isinstance(node, list):
             candidate = [t for item in node for t in _item_texts(item)]
             if _prose_words(candidate) > best_score:
-                best, best_score = BlobArticle(candidate, _tags(holder), _author(holder)), _prose_words(candidate)
+                best, best_score = BlobArticle(candidate, _tags(holder), _author(holder), _standfirst(holder)), _prose_words(candidate)
             stack.extend((v, holder) for v in node if isinstance(v, (dict, list)))
     return best
 
@@ -138,6 +139,18 @@ def _tags(holder: dict | None) -> list[str]:
             if out:
                 return out
     return []
+
+
+def _standfirst(holder: dict | None) -> str | None:
+    """The summary the article object carries beside its body: what the page shows under
+    the headline once its script has run."""
+    if not holder:
+        return None
+    for key in ("standfirst", "summary", "subtitle", "subheadline", "lead", "excerpt", "dek"):
+        value = holder.get(key)
+        if isinstance(value, str) and len(value.split()) >= 8 and ARABIC.search(value):
+            return " ".join(TAG.sub(" ", value).split())
+    return None
 
 
 def _author(holder: dict | None) -> str | None:
