@@ -1,6 +1,6 @@
 """Per-stage cost of the cleaning path on the bundled site's article pages.
 
-    python bench/stages.py [--rounds 5]
+    python bench/stages.py [--rounds 5] [--pages DIR]
 
 Prints ms/page for each stage and, for scale, trafilatura.extract() alone on the same
 pages, with the ratio. Figures, not assertions: run it on a quiet machine.
@@ -29,9 +29,9 @@ from pipelines.quality import QualityConfig, keep_article  # noqa: E402
 from pipelines.state import SQLiteStore  # noqa: E402
 
 
-def pages() -> list[tuple[str, str]]:
+def pages(root: Path = ROOT / "fixtures" / "site") -> list[tuple[str, str]]:
     out = []
-    for path in sorted((ROOT / "fixtures" / "site").rglob("*.htm*")):
+    for path in sorted(root.rglob("*.htm*")):
         if "index" in path.name or "private" in path.parts:
             continue
         url = path.resolve().as_uri()
@@ -44,8 +44,10 @@ def pages() -> list[tuple[str, str]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--pages", type=Path, default=ROOT / "fixtures" / "site",
+                    help="a folder of pages (default: the fixture site; fixtures/evalset/pages has larger ones)")
     args = ap.parse_args()
-    docs = pages()
+    docs = pages(args.pages)
     totals = dict.fromkeys(("extract", "boilerplate", "normalize", "language", "quality", "dedupe"), 0.0)
     baseline = 0.0
     cfg, qcfg = MinHashConfig(), QualityConfig()
