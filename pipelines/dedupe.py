@@ -94,23 +94,35 @@ class Verdict:
 
 def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashConfig,
           content: bool = True) -> tuple[Verdict, str]:
-    """Claim this document's URL and keys; returns the verdict and the text hash."""
+    """Claim this document's URL and keys; returns the verdict and the text hash. A kept
+    document's claims stay provisional (`store.begin`) until it is exported (`store.done`)."""
     key_text = normalize_key(text)
     key = text_hash(text, key_text)
-    if not store.claim_url(url):
+    if store.has_url(url):
         return Verdict("duplicate_url"), key
+    store.begin(doc_id, url)
+    verdict = _claim(store, doc_id, url, text, key, key_text, config, content)
+    if verdict.duplicate:
+        store.done(doc_id)  # a dropped duplicate's claims are final: it is never exported
+    return verdict, key
+
+
+def _claim(store: StateStore, doc_id: str, url: str, text: str, key: str, key_text: str,
+           config: MinHashConfig, content: bool) -> Verdict:
+    if not store.claim_url(url):
+        return Verdict("duplicate_url")
     if not content:
-        return Verdict(None), key
+        return Verdict(None)
     owner = store.claim_key(key, doc_id)
     if owner is not None and owner != doc_id:
-        return Verdict("duplicate", owner), key
+        return Verdict("duplicate", owner)
     sig = signature(text, config, key_text)
     near = store.claim_near(
         doc_id, bands(sig, config), sig.astype(np.uint64).tobytes(),
         lambda other: similarity(sig, np.frombuffer(other, dtype=np.uint64)) >= config.threshold)
     if near is not None:
-        return Verdict("near_duplicate", near), key
-    return Verdict(None), key
+        return Verdict("near_duplicate", near)
+    return Verdict(None)
 
 
 # --- Scrapy item pipeline -------------------------------------------------------------
@@ -138,9 +150,19 @@ class DedupePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        from scrapy import signals
+
         from crawler.state import state_store
-        return cls(state_store(crawler), minhash_config_from_settings(crawler.settings),
-                   crawler.settings.getbool("DEDUPE_ENABLED", True))
+        pipeline = cls(state_store(crawler), minhash_config_from_settings(crawler.settings),
+                       crawler.settings.getbool("DEDUPE_ENABLED", True))
+        # Connected after the feed exports' own handler (extensions are built before the
+        # pipelines), so a document is in the feed before its claims become final.
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        return pipeline
+
+    def item_scraped(self, item, response, spider):
+        if item.get("id"):
+            self.store.done(item["id"])
 
     def process_item(self, page):
         page.id = doc_id(page.url)

@@ -37,6 +37,19 @@ class StateStore(ABC):
         return its id; else store this document's bands and signature and return None."""
 
     @abstractmethod
+    def begin(self, doc_id: str, url: str) -> None:
+        """A document starts claiming: until `done`, its claims are provisional."""
+
+    @abstractmethod
+    def done(self, doc_id: str) -> None:
+        """The document is in the feed (or was dropped): its claims are final."""
+
+    @abstractmethod
+    def recover(self) -> int:
+        """Release the claims of documents begun but never done (a run killed between
+        claiming and exporting), so the next run fetches them again; how many."""
+
+    @abstractmethod
     def ensure_param(self, name: str, value: str) -> None:
         """Write a parameter on first use; raise StateError if a later run differs, since
         keys made with other parameters would silently never match."""
@@ -53,6 +66,7 @@ class SQLiteStore(StateStore):
         CREATE TABLE IF NOT EXISTS bands (band BLOB NOT NULL, doc_id TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS bands_band ON bands (band);
         CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL);
     """
 
     def __init__(self, path: str | Path):
@@ -95,6 +109,24 @@ class SQLiteStore(StateStore):
             self.db.executemany("INSERT INTO bands (band, doc_id) VALUES (?, ?)",
                                 [(band, doc_id) for band in bands])
         return None
+
+    def begin(self, doc_id: str, url: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO pending (doc_id, url) VALUES (?, ?)", (doc_id, url))
+
+    def done(self, doc_id: str) -> None:
+        self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+
+    def recover(self) -> int:
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            rows = self.db.execute("SELECT doc_id, url FROM pending").fetchall()
+            for doc_id, url in rows:
+                self.db.execute("DELETE FROM urls WHERE url = ?", (url,))
+                self.db.execute("DELETE FROM content_keys WHERE doc_id = ?", (doc_id,))
+                self.db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
+                self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc_id,))
+            self.db.execute("DELETE FROM pending")
+        return len(rows)
 
     def ensure_param(self, name: str, value: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO params (name, value) VALUES (?, ?)", (name, value))

@@ -25,3 +25,19 @@ def test_claims(tmp_path):
     assert s.claim_near("d1", [b"b1", b"b2"], b"sig1", lambda other: True) is None
     assert s.claim_near("d2", [b"b9", b"b2"], b"sig2", lambda other: other == b"sig1") == "d1"
     assert s.claim_near("d3", [b"b9"], b"sig3", lambda other: True) is None  # d2 was not stored
+
+
+def test_claims_of_a_document_never_exported_are_released_at_the_next_open(tmp_path):
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path)
+    store.begin("a", "http://example.com/a")
+    assert store.claim_url("http://example.com/a") and store.claim_key("ka", "a") is None
+    store.begin("b", "http://example.com/b")
+    assert store.claim_url("http://example.com/b") and store.claim_key("kb", "b") is None
+    store.done("b")          # b reached the feed; a was in flight when the run was killed
+    store.close()
+    store = SQLiteStore(path)
+    assert store.recover() == 1
+    assert not store.has_url("http://example.com/a") and store.claim_key("ka", "a2") is None
+    assert store.has_url("http://example.com/b") and store.claim_key("kb", "b2") == "b"
+    assert store.recover() == 0
