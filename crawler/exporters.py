@@ -8,7 +8,6 @@ from scrapy.exporters import BaseItemExporter, JsonLinesItemExporter
 from scrapy.utils.python import to_bytes
 
 
-
 class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
     """JSON Lines that reach the file as each item is exported: Scrapy's buffered file
     loses the last items when the process is killed (FIELD-NOTES)."""

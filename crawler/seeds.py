@@ -21,6 +21,7 @@ class Seed:
     feeds: tuple[str, ...] = ()
     prune_xpaths: tuple[str, ...] = ()
     max_depth: int = 2
+    allow_private_networks: bool = False   # its hosts may be loopback/private (a local site)
     path: str = field(default="", compare=False)
 
     def is_article(self, url: str) -> bool:
@@ -38,7 +39,7 @@ def _strings(data: dict, key: str, where: str) -> tuple[str, ...]:
 
 def parse_seed(data: dict, where: str) -> Seed:
     unknown = set(data) - {"name", "allowed_domains", "article_pattern", "start_urls", "sitemaps",
-                           "feeds", "prune_xpaths", "max_depth", "notes"}
+                           "feeds", "prune_xpaths", "max_depth", "allow_private_networks", "notes"}
     if unknown:
         raise SeedError(f"{where}: unknown keys {sorted(unknown)}")
     for key in ("name", "allowed_domains", "article_pattern"):
@@ -57,6 +58,7 @@ def parse_seed(data: dict, where: str) -> Seed:
         feeds=_strings(data, "feeds", where),
         prune_xpaths=_strings(data, "prune_xpaths", where),
         max_depth=int(data.get("max_depth", 2)),
+        allow_private_networks=data.get("allow_private_networks", False) is True,
         path=where,
     )
     if not (seed.start_urls or seed.sitemaps or seed.feeds):

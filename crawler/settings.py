@@ -22,6 +22,12 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
+# Never connect to loopback, private, link-local (cloud metadata) or reserved addresses, as
+# resolved, redirects included (crawler/middlewares/network.py); seeds may allow it for themselves.
+ALLOW_PRIVATE_NETWORKS = False
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.network.PrivateNetworkGuard": 50,
+}
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_TIMES = 2

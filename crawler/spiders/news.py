@@ -19,11 +19,11 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.extensions.docstats import count_drop
+from crawler.middlewares.network import PrivateNetworkBlocked
 from crawler.pages import apply_default_feed, page_from_response
 from crawler.seeds import Seed, SeedError, load_seeds
 from crawler.state import state_store
 from pipelines.urls import clean_url
-
 
 # Feeds and sitemaps are parsed with entities and network access off: a hostile file
 # must not expand a billion laughs or make us fetch anything.
@@ -177,10 +177,19 @@ class NewsSpider(scrapy.Spider):
                 if seed.is_article(link.url):
                     yield from self._article_request(link.url, seed, hops=response.meta["hops"] + 1)
 
+    def allows_private_network(self, request) -> bool:
+        """A seed that allows private addresses covers its own hosts, whichever request goes
+        there (its pages, robots.txt, a redirect): crawler/middlewares/network.py."""
+        host = (urlsplit(request.url).hostname or "").lower()
+        return any(seed.allow_private_networks and any(host == d or host.endswith("." + d) for d in seed.allowed_domains)
+                   for seed in self.seeds)
+
     def on_error(self, failure):
         request = failure.request
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
+        elif failure.check(PrivateNetworkBlocked):
+            reason = "private_network"
         elif failure.check(IgnoreRequest):
             reason = "robots_txt" if "robots.txt" in str(failure.value) else "ignored"
         else:
