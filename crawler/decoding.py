@@ -9,6 +9,7 @@ and the most plausible text wins.
 """
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ FALLBACK_ENCODINGS = ("utf-8", "cp1256")
 LATIN1_LETTERS = re.compile("[\u0080-\u009f\u00c0-\u00ff]")   # C1 controls and Latin-1 letters
 MOJIBAKE_RUN = re.compile("[\u0080-\u009f\u00c0-\u00ff]{3,}")
 MIN_MOJIBAKE_RUNS = 20
+UTF8_LEAD_LETTERS = re.compile("[طظآأ]")
+MAX_LEAD_LETTER_SHARE = 0.3   # in Arabic prose these four are under a tenth of the letters
 ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
 REPLACEMENT = "\ufffd"
 MAX_REPLACEMENT_SHARE = 0.001
@@ -30,13 +33,18 @@ class Decoded:
 
 
 def implausible(text: str) -> bool:
-    """Undecodable in places, or Latin mojibake: runs of three or more Latin-1 letters
-    in a row, which French, German or Turkish words never are ("été" has its "t"), and
-    Arabic read through a Latin charset is made of ("ÇáÚÑÈíÉ")."""
+    """Undecodable in places, or mojibake: runs of three or more Latin-1 letters in a row,
+    which French, German or Turkish words never are ("été" has its "t") and Arabic read
+    through a Latin charset is made of ("ÇáÚÑÈíÉ"); or UTF-8 read as windows-1256."""
     text = text[:SAMPLE_CHARS]
     if text.count(REPLACEMENT) > MAX_REPLACEMENT_SHARE * max(len(text), 1):
         return True
-    return len(MOJIBAKE_RUN.findall(text)) >= MIN_MOJIBAKE_RUNS
+    if len(MOJIBAKE_RUN.findall(text)) >= MIN_MOJIBAKE_RUNS:
+        return True
+    # UTF-8 read as windows-1256: every letter becomes a lead byte (ط ظ, or آ أ for
+    # Latin-1 pairs) and a second character, so those four letters crowd the text.
+    arabic = len(ARABIC_LETTERS.findall(text))
+    return arabic >= 50 and len(UTF8_LEAD_LETTERS.findall(text)) > MAX_LEAD_LETTER_SHARE * arabic
 
 
 def _is_utf8(encoding: str | None) -> bool:
@@ -49,11 +57,36 @@ def _score(text: str) -> float:
             - len(LATIN1_LETTERS.findall(text)))
 
 
+def _legacy_bytes(error: UnicodeDecodeError):
+    """Bytes that are not UTF-8 inside a UTF-8 page: a paragraph pasted from a windows-1256
+    system, read as such (one byte is one character there, so any run decodes)."""
+    return error.object[error.start:error.end].decode("cp1256", errors="replace"), error.end
+
+
+codecs.register_error("arabic_news_cp1256", _legacy_bytes)
+
+
+def _undo_double_encoding(text: str) -> str | None:
+    """UTF-8 that was once read as windows-1252 (or Latin-1) and saved again as UTF-8:
+    encoding it back and reading it as UTF-8 gives the original, when that works."""
+    for legacy in ("cp1252", "latin-1"):
+        try:
+            return text.encode(legacy).decode("utf-8")
+        except UnicodeError:
+            continue
+    return None
+
+
 def decode_html(body: bytes, declared_text: str, declared_encoding: str) -> Decoded:
     """`declared_text` is the body as decoded under `declared_encoding` (Scrapy's
     response.text); keep it unless the bytes are valid UTF-8 under another label, or the
     text is implausible and another charset does better."""
     if _is_utf8(declared_encoding):
+        if REPLACEMENT in declared_text:
+            mixed = body.decode("utf-8", errors="arabic_news_cp1256")
+            if not implausible(mixed) and _score(mixed) >= _score(declared_text):
+                # UTF-8 with windows-1256 pieces (or none of it UTF-8): each read as what it is
+                return Decoded(mixed, "utf-8+cp1256", declared_encoding)
         if not implausible(declared_text):
             return Decoded(declared_text, declared_encoding)
     else:
@@ -68,6 +101,9 @@ def decode_html(body: bytes, declared_text: str, declared_encoding: str) -> Deco
             return Decoded(declared_text, declared_encoding)
     best = Decoded(declared_text, declared_encoding)
     best_score = _score(declared_text)
+    repaired = _undo_double_encoding(declared_text)
+    if repaired is not None and not implausible(repaired) and _score(repaired) > best_score:
+        best, best_score = Decoded(repaired, f"{declared_encoding}+double-encoded", declared_encoding), _score(repaired)
     for encoding in FALLBACK_ENCODINGS:
         text = body.decode(encoding, errors="replace")
         score = _score(text)

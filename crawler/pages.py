@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timezone
 
 from scrapy.http import HtmlResponse, Response, TextResponse
@@ -12,6 +13,7 @@ from crawler.items import Page
 
 logger = logging.getLogger(__name__)
 
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
 
@@ -37,7 +39,9 @@ def page_from_response(crawler, response: Response, seed=None) -> Page | None:
         crawler.stats.inc_value("decoding/redecoded")
         logger.info("%s: declared charset %s gives implausible text; decoded as %s",
                     response.url, decoded.redecoded_from, decoded.encoding)
-    return Page(fetched_url=response.url, html=decoded.text, crawled_at=now_iso(),
+    # NUL and other C0 controls are never text, and lxml refuses a string holding NUL.
+    html = CONTROL_CHARS.sub("", decoded.text)
+    return Page(fetched_url=response.url, html=html, crawled_at=now_iso(),
                 seed=seed.name if seed else None,
                 prune_xpaths=list(seed.prune_xpaths) if seed else [])
 

@@ -26,6 +26,9 @@ from pipelines.normalize import normalize_key
 from pipelines.urls import canonical_url
 
 logger = logging.getLogger(__name__)
+# trafilatura logs an ERROR for every page it cannot parse; each such page is already
+# counted and logged here with its reason (no_text), so its own messages are only noise.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle",

@@ -6,6 +6,7 @@ become pages for the pipelines.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ from pipelines.urls import clean_url
 
 # Feeds and sitemaps are parsed with entities and network access off: a hostile file
 # must not expand a billion laughs or make us fetch anything.
+logger = logging.getLogger(__name__)
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
@@ -93,23 +95,36 @@ class NewsSpider(scrapy.Spider):
         seed = self._seed(response)
         body = self._sitemap_body(response)
         if body is None:
-            count_drop(self.crawler, "bad_sitemap", response.url, "not a sitemap")
+            count_drop(self.crawler, "bad_sitemap", response.url, "not a sitemap", article=False)
             return
         try:
             sitemap = Sitemap(body)
         except etree.XMLSyntaxError as exc:
-            count_drop(self.crawler, "bad_sitemap", response.url, str(exc))
+            count_drop(self.crawler, "bad_sitemap", response.url, str(exc), article=False)
             return
-        for entry in sitemap:
+        for entry in self._capped(sitemap, response):
             loc = entry.get("loc")
             if not loc:
                 continue
-            loc = response.urljoin(loc)
+            loc = response.urljoin(loc.strip())
+            if not loc.startswith(("http://", "https://")):
+                continue
             if sitemap.type == "sitemapindex":
                 yield response.follow(loc, self.parse_sitemap, errback=self.on_error,
                                       meta={"seed": seed.name, "hops": response.meta["hops"]})
             elif seed.is_article(loc):
                 yield from self._article_request(loc, seed, hops=response.meta["hops"])
+
+    def _capped(self, links, response: Response):
+        """At most DISCOVERY_MAX_LINKS links from one sitemap, feed or page: a file of a
+        million URLs must not flood the scheduler."""
+        limit = self.crawler.settings.getint("DISCOVERY_MAX_LINKS", 50_000)
+        for taken, link in enumerate(links):
+            if taken >= limit:
+                self.crawler.stats.inc_value("discovery/links_capped")
+                logger.warning("%s: more than %d links; the rest are left (DISCOVERY_MAX_LINKS)", response.url, limit)
+                return
+            yield link
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         body = response.body
@@ -127,10 +142,10 @@ class NewsSpider(scrapy.Spider):
         except etree.XMLSyntaxError:
             root = None
         if root is None:
-            count_drop(self.crawler, "bad_feed", response.url, "unparseable feed")
+            count_drop(self.crawler, "bad_feed", response.url, "unparseable feed", article=False)
             return
         links = root.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href")
-        for link in links:
+        for link in self._capped(links, response):
             url = response.urljoin(link.strip())
             if url.startswith(("http://", "https://")) and seed.is_article(url):
                 yield from self._article_request(url, seed, hops=response.meta["hops"])
@@ -143,7 +158,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         hops = response.meta["hops"]
-        for link in self._site_links(response, seed):
+        for link in self._capped(self._site_links(response, seed), response):
             if seed.is_article(link.url):
                 yield from self._article_request(link.url, seed, hops=hops + 1)
             elif hops < seed.max_depth:
@@ -153,16 +168,17 @@ class NewsSpider(scrapy.Spider):
     # --- articles --------------------------------------------------------------------
 
     def _article_request(self, url: str, seed: Seed | None, hops: int, listed: bool = False):
-        """A request for an article page, unless an earlier run already stored it."""
-        if self.skip_seen:
-            key = clean_url(url)
-            if key in self.asked:
-                return  # found again in this run: the dupefilter would drop it anyway
-            self.asked.add(key)
-            if state_store(self.crawler).has_url(key):
-                self.crawler.stats.inc_value("articles/skipped_seen")
-                return
-        yield scrapy.Request(url, self.parse_article, errback=self.on_error,
+        """A request for an article page, once per run, unless an earlier run already stored it."""
+        key = clean_url(url)
+        if key in self.asked:
+            return  # found again in this run
+        self.asked.add(key)
+        if self.skip_seen and state_store(self.crawler).has_url(key):
+            self.crawler.stats.inc_value("articles/skipped_seen")
+            return
+        # Asked once per run already: dont_filter lets a redirect loop run into the redirect
+        # limit, where it is counted, instead of vanishing in the dupefilter.
+        yield scrapy.Request(url, self.parse_article, errback=self.on_error, dont_filter=True,
                               meta={"seed": seed.name if seed else None, "hops": hops, "listed": listed})
 
     def parse_article(self, response: Response):
@@ -186,16 +202,26 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        message = str(failure.value)
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
         elif failure.check(PrivateNetworkBlocked):
             reason = "private_network"
+        elif "maxsize" in message.lower().replace("_", "") or "max size" in message.lower():
+            reason = "too_large"   # DOWNLOAD_MAXSIZE, on the wire or decompressed
         elif failure.check(IgnoreRequest):
-            reason = "robots_txt" if "robots.txt" in str(failure.value) else "ignored"
+            if "robots.txt" in message:
+                reason = "robots_txt"
+            elif "max redirections" in message:
+                reason = "redirect_loop"
+            else:
+                reason = "ignored"
         else:
             reason = f"fetch_{type(failure.value).__name__}"
-        count_drop(self.crawler, reason, request.url, repr(failure.value),
-                   article=request.callback == self.parse_article)
+        # Counted under the URL that was asked for; a redirect's last hop is in the detail.
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        detail = f"{failure.value!r}" + (f" (at {request.url})" if first != request.url else "")
+        count_drop(self.crawler, reason, first, detail, article=request.callback == self.parse_article)
 
     def _site_links(self, response: Response, seed: Seed):
         """Links to the seed's own domains (hosts compared without ports, unlike
