@@ -117,6 +117,13 @@ class SQLiteStore(StateStore):
         self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
 
     def recover(self) -> int:
+        try:
+            return self._recover()
+        except sqlite3.OperationalError as exc:  # "database is locked": another run holds it
+            raise StateError(f"state store {self.path} is in use ({exc}): is another crawl "
+                             f"with the same STATE_URI running?") from exc
+
+    def _recover(self) -> int:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             rows = self.db.execute("SELECT doc_id, url FROM pending").fetchall()

@@ -95,3 +95,13 @@ def test_sigterm_stops_safely_and_the_next_run_completes(site_url, tmp_path, sig
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err[-3000:]
     assert sorted(story_of(d) for d in documents([first, second])) == ORIGINALS
+
+
+def test_a_corrupt_state_store_stops_the_crawl_at_start_with_a_clear_message(site_url, tmp_path):
+    seed, state, out = demo_seed_for(site_url, tmp_path / "demo.toml"), tmp_path / "state.sqlite", tmp_path / "o.jsonl"
+    state.write_bytes(b"garbage, not SQLite " * 100)
+    proc = start_crawl(seed, state, out)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "cannot open state store" in err and "not a database" in err
+    assert documents([out]) == []

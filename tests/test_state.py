@@ -41,3 +41,23 @@ def test_claims_of_a_document_never_exported_are_released_at_the_next_open(tmp_p
     assert not store.has_url("http://example.com/a") and store.claim_key("ka", "a2") is None
     assert store.has_url("http://example.com/b") and store.claim_key("kb", "b2") == "b"
     assert store.recover() == 0
+
+
+def test_a_corrupt_state_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"not a database, only bytes that look nothing like one " * 40)
+    with pytest.raises(StateError, match="cannot open state store .*not a database"):
+        SQLiteStore(path)
+
+
+def test_a_locked_state_file_is_a_clear_error(tmp_path):
+    import sqlite3
+    path = tmp_path / "state.sqlite"
+    SQLiteStore(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    store = SQLiteStore(path)
+    store.db.execute("PRAGMA busy_timeout = 100")
+    with pytest.raises(StateError, match="in use .*another crawl"):
+        store.recover()
+    holder.rollback()
