@@ -74,6 +74,9 @@ DEDUPE_SHINGLE_WORDS = 3
 DEDUPE_MINHASH_SEED = 1
 
 EXTENSIONS = {
+    # feeds that record what they failed to write (crawler/extensions/feeds.py)
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "crawler.extensions.feeds.CheckedFeedExporter": 0,
     "crawler.extensions.docstats.DocStats": 100,
     "crawler.extensions.summary.CrawlSummary": 200,
 }

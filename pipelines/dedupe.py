@@ -155,13 +155,15 @@ class DedupePipeline:
         from crawler.state import state_store
         pipeline = cls(state_store(crawler), minhash_config_from_settings(crawler.settings),
                        crawler.settings.getbool("DEDUPE_ENABLED", True))
+        pipeline.crawler = crawler
         # Connected after the feed exports' own handler (extensions are built before the
         # pipelines), so a document is in the feed before its claims become final.
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         return pipeline
 
     def item_scraped(self, item, response, spider):
-        if item.get("id"):
+        # A document a feed failed to write stays provisional: the next run fetches it again.
+        if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
             self.store.done(item["id"])
 
     def process_item(self, page):

@@ -105,3 +105,20 @@ def test_a_corrupt_state_store_stops_the_crawl_at_start_with_a_clear_message(sit
     assert proc.returncode != 0
     assert "cannot open state store" in err and "not a database" in err
     assert documents([out]) == []
+
+
+def test_documents_a_feed_failed_to_write_are_fetched_again_next_run(site_url, tmp_path):
+    seed, state = demo_seed_for(site_url, tmp_path / "demo.toml"), tmp_path / "state.sqlite"
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    flaky = json.dumps({"jsonl": "tests.failing_exporter.FlakyJsonLinesExporter"})
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"seeds={seed}", "-O", f"{first}:jsonl",
+                           "-s", f"STATE_URI=sqlite:///{state}", "-s", f"FEED_EXPORTERS={flaky}", "-s", "LOG_LEVEL=WARNING"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "feed export failed" in proc.stderr
+    written = documents([first])
+    assert 0 < len(written) < len(ORIGINALS)
+    proc = start_crawl(seed, state, second)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    assert sorted(story_of(d) for d in documents([first, second])) == ORIGINALS
