@@ -77,14 +77,15 @@ def test_kill_9_at_five_points_then_resume_exports_every_article_once(site_url, 
     assert sorted(stories) == ORIGINALS, "an article is missing or exported twice"
 
 
-@pytest.mark.parametrize("signals_sent", [1, 2], ids=["SIGTERM: graceful", "SIGTERM twice: at once"])
-def test_sigterm_stops_safely_and_the_next_run_completes(site_url, tmp_path, signals_sent):
+@pytest.mark.parametrize("signals_sent, signum", [(1, signal.SIGTERM), (2, signal.SIGTERM), (1, signal.SIGINT)],
+                         ids=["SIGTERM: graceful", "SIGTERM twice: at once", "SIGINT: graceful"])
+def test_sigterm_stops_safely_and_the_next_run_completes(site_url, tmp_path, signals_sent, signum):
     seed, state = demo_seed_for(site_url, tmp_path / "demo.toml"), tmp_path / "state.sqlite"
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     proc = start_crawl(seed, state, first)
     wait_for_lines(proc, first, 3)
     for _ in range(signals_sent):
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         time.sleep(0.2)
     _, err = proc.communicate(timeout=60)
     if signals_sent == 1:

@@ -49,9 +49,9 @@ def crawl(server, tmp_path_factory):
              "nul-bytes", "content-length-too-big", "gzip-bomb", "pdf", "image", "json-body", "empty",
              "soft-404", "redirect-loop", "redirect-offsite", "flaky", "stall", "reset-mid-body", "trickle",
              "ok", "canonical-offsite", "canonical-relative", "tracked?utm_source=x&fbclid=y",
-             "tracked#comments", "TRACKED-host"]
-    urls = [f"{server}/{p}" if p != "TRACKED-host" else server.replace("127.0.0.1", "127.0.0.1".upper()) + "/tracked"
-            for p in paths]
+             "tracked#comments", "TRACKED-scheme"]
+    # the last: the same story with the scheme in capitals (host case: tests/test_urls.py)
+    urls = [f"{server}/{p}" if p != "TRACKED-scheme" else server.replace("http:", "HTTP:") + "/tracked" for p in paths]
     listing = tmp / "urls.txt"
     listing.write_text("\n".join(urls) + "\n", encoding="utf-8")
     out, log = tmp / "out.jsonl", tmp / "crawl.log"
