@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench eval fixtures clean
+.PHONY: demo test bench eval fixtures clean services
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,15 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(PY) -m crawler.demo
 
-test: $(INSTALLED)
+# The tests start real servers: redis-server for the Redis state store (Debian's package).
+services:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing redis-server (Debian package)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q redis-server >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q redis-server >/dev/null; }; }
+
+test: $(INSTALLED) services
 	$(PY) -m pytest -q
 
 # Figures, not assertions: ms/page of each cleaning stage against trafilatura alone.

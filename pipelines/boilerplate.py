@@ -10,7 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from pipelines.dates import find_arabic_date, find_numeric_date
-from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
+from pipelines.markers import (
+    LABEL_VALUE,
+    TAG_SEPARATORS,
+    Markers,
+    default_markers,
+    markers_from_settings,
+)
 from pipelines.normalize import STOPWORDS, content_stems, normalize_key
 
 HEADLINE_MAX_WORDS = 25

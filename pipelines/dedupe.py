@@ -15,9 +15,9 @@ from functools import cached_property
 import numpy as np
 from datasketch import MinHash
 
-from pipelines.drops import BY_REASON
+from pipelines.drops import BY_REASON, StateUnavailable
 from pipelines.normalize import normalize_key
-from pipelines.state import StateStore
+from pipelines.state import StateStore, StoreUnavailable, stop_crawl
 from pipelines.urls import doc_id
 
 
@@ -161,14 +161,18 @@ class DedupePipeline:
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         return pipeline
 
-    def item_scraped(self, item, response, spider):
+    def item_scraped(self, item, response, spider):  # noqa: ARG002 (the signal's arguments)
         # A document a feed failed to write stays provisional: the next run fetches it again.
         if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
             self.store.done(item["id"])
 
     def process_item(self, page):
         page.id = doc_id(page.url)
-        verdict, page.text_hash = check(self.store, page.id, page.url, page.text, self.config, self.content)
+        try:
+            verdict, page.text_hash = check(self.store, page.id, page.url, page.text, self.config, self.content)
+        except StoreUnavailable as exc:
+            stop_crawl(self.crawler, exc)
+            raise StateUnavailable(str(exc), page.fetched_url) from exc
         if verdict.duplicate:
             raise BY_REASON[verdict.duplicate](f"of {verdict.of}" if verdict.of else page.url, page.fetched_url)
         return page

@@ -47,4 +47,10 @@ class NearDuplicate(Drop):
     reason = "near_duplicate"
 
 
+class StateUnavailable(Drop):
+    """The state store stopped answering: the crawl is being stopped, and the page is left
+    for the next run (nothing was marked done for it)."""
+    reason = "state_unavailable"
+
+
 BY_REASON = {cls.reason: cls for cls in (DuplicateURL, Duplicate, NearDuplicate)}

@@ -18,10 +18,16 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from trafilatura.utils import load_html
 from twisted.internet.threads import deferToThread
 
-from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
 from pipelines import dense, structured
+from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
 from pipelines.drops import ExtractFailed, NoText
-from pipelines.markers import LABEL_VALUE, TAG_SEPARATORS, Markers, default_markers, markers_from_settings
+from pipelines.markers import (
+    LABEL_VALUE,
+    TAG_SEPARATORS,
+    Markers,
+    default_markers,
+    markers_from_settings,
+)
 from pipelines.normalize import normalize_key
 from pipelines.urls import canonical_url
 

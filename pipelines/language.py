@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
 from pipelines.drops import WrongLanguage
-from pipelines.normalize import arabic_script_share, is_other_arabic_script_language, non_arabic_letter_rate
+from pipelines.normalize import (
+    arabic_script_share,
+    is_other_arabic_script_language,
+    non_arabic_letter_rate,
+)
 
 DetectorFactory.seed = 0  # langdetect samples at random; a fixed seed makes results repeatable
 

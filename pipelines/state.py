@@ -6,6 +6,7 @@ is in use; `open_store(uri)` picks it from `STATE_URI`.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -15,6 +16,24 @@ from urllib.parse import urlparse
 
 class StateError(RuntimeError):
     """The state store cannot be opened or does not match this configuration."""
+
+
+class StoreUnavailable(StateError):
+    """The state store stopped answering in the middle of a run."""
+
+
+def stop_crawl(crawler, exc: Exception) -> None:
+    """Stop the crawl because the state store went away: every page still in flight is
+    dropped unclaimed, so the next run (with the store back) fetches it again."""
+    if getattr(crawler, "state_store_lost", False):
+        return
+    crawler.state_store_lost = True
+    logger.error("stopping the crawl: %s", exc)
+    from scrapy.utils.defer import deferred_from_coro
+    deferred_from_coro(crawler.engine.close_spider_async(reason="state_store_unavailable"))
+
+
+logger = logging.getLogger(__name__)
 
 
 class StateStore(ABC):
@@ -147,11 +166,17 @@ class SQLiteStore(StateStore):
 
 
 def open_store(uri: str) -> StateStore:
-    """`sqlite:///relative/path.sqlite`, `sqlite:////absolute/path.sqlite`."""
+    """`sqlite:///relative/path.sqlite`, `sqlite:////absolute/path.sqlite`, or
+    `redis://[:password@]host:port/db` (`rediss://` for TLS) for state shared by processes."""
     parsed = urlparse(uri)
     if parsed.scheme == "sqlite":
         path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else parsed.path
         if not path:
             raise StateError(f"STATE_URI {uri!r} names no file")
         return SQLiteStore(path)
-    raise StateError(f"unsupported STATE_URI {uri!r}: use sqlite:///path/to/state.sqlite")
+    if parsed.scheme in ("redis", "rediss", "unix"):
+        from pipelines.state_redis import (
+            RedisStore,  # only crawls that share state need redis-py
+        )
+        return RedisStore(uri)
+    raise StateError(f"unsupported STATE_URI {uri!r}: use sqlite:///path/to/state.sqlite or redis://host:port/db")

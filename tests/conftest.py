@@ -62,3 +62,51 @@ def cleaned(tmp_path_factory):
     for doc in read_jsonl(out):
         docs[doc["fetched_url"].split("/fixtures/site", 1)[1]] = doc
     return docs
+
+
+class RedisServer:
+    """A real redis-server on a free loopback port, with its data in `directory`."""
+
+    def __init__(self, directory: Path, password: str | None = None):
+        import shutil
+        import socket
+        import time
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is not installed: `make test` and .ci/run install it"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.directory, self.password = directory, password
+        args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory),
+                "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+        if password:
+            args += ["--requirepass", password]
+        self.args = args
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def restart(self):
+        self.__init__(self.directory, self.password)
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()

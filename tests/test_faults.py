@@ -123,3 +123,32 @@ def test_documents_a_feed_failed_to_write_are_fetched_again_next_run(site_url, t
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err[-3000:]
     assert sorted(story_of(d) for d in documents([first, second])) == ORIGINALS
+
+
+def test_redis_gone_mid_crawl_stops_it_cleanly_and_nothing_unexported_is_done(site_url, tmp_path, redis_server):
+    import redis
+
+    seed, first, second = demo_seed_for(site_url, tmp_path / "demo.toml"), tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def crawl(out):
+        return subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"seeds={seed}", "-O", str(out),
+             "-s", f"STATE_URI={redis_server.url}", "-s", "DEDUPE_ENABLED=False", "-s", "LOG_LEVEL=INFO"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    proc = crawl(first)
+    wait_for_lines(proc, first, 3)
+    redis_server.stop()
+    _, err = proc.communicate(timeout=120)
+    assert "state_store_unavailable" in err and "Traceback" not in err.split("Spider closed")[0].split("stopping the crawl")[0]
+    exported = {d["url"] for d in documents([first])}
+    redis_server.restart()   # the same data, from its append-only file
+    r = redis.Redis.from_url(redis_server.url)
+    done = {u.decode() for u in r.smembers("arabic-news:urls")} - {u.decode() for u in r.hvals("arabic-news:pending")}
+    assert done <= exported, "a document was marked done that no feed has"
+    proc = crawl(second)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    paths = sorted("/" + d["fetched_url"].split("/", 3)[3] for d in documents([first, second]))
+    assert paths == sorted(g["path"] for g in ARTICLES)

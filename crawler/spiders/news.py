@@ -24,6 +24,7 @@ from crawler.middlewares.network import PrivateNetworkBlocked
 from crawler.pages import apply_default_feed, page_from_response
 from crawler.seeds import Seed, SeedError, load_seeds
 from crawler.state import state_store
+from pipelines.state import StoreUnavailable, stop_crawl
 from pipelines.urls import clean_url
 
 # Feeds and sitemaps are parsed with entities and network access off: a hostile file
@@ -173,7 +174,12 @@ class NewsSpider(scrapy.Spider):
         if key in self.asked:
             return  # found again in this run
         self.asked.add(key)
-        if self.skip_seen and state_store(self.crawler).has_url(key):
+        try:
+            seen = self.skip_seen and state_store(self.crawler).has_url(key)
+        except StoreUnavailable as exc:
+            stop_crawl(self.crawler, exc)
+            return
+        if seen:
             self.crawler.stats.inc_value("articles/skipped_seen")
             return
         # Asked once per run already: dont_filter lets a redirect loop run into the redirect

@@ -1,0 +1,121 @@
+"""The state store on Redis (`STATE_URI=redis://[:password@]host:port/db`, `rediss://` for TLS).
+
+The same interface as the SQLite store, for crawls whose processes share one state. The
+near-duplicate check and claim is one optimistic transaction (WATCH on the bands, MULTI,
+EXEC, retried when another writer touched them). A Redis that goes away mid-crawl raises
+StoreUnavailable, which stops the crawl: nothing is marked done that was not exported.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import redis
+
+from pipelines.state import StateError, StateStore, StoreUnavailable
+
+
+class RedisStore(StateStore):
+    def __init__(self, uri: str, prefix: str = "arabic-news:"):
+        self.uri = uri
+        self.p = prefix
+        try:
+            self.r = redis.Redis.from_url(uri, socket_timeout=10, socket_connect_timeout=5)
+            self.r.ping()
+        except redis.RedisError as exc:
+            raise StateError(f"cannot open state store {_safe(uri)}: {exc}") from exc
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except redis.WatchError:
+            raise
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"state store {_safe(self.uri)} stopped answering: {exc}") from exc
+
+    def claim_url(self, url: str) -> bool:
+        return self._call(self.r.sadd, self.p + "urls", url) == 1
+
+    def has_url(self, url: str) -> bool:
+        return bool(self._call(self.r.sismember, self.p + "urls", url))
+
+    def claim_key(self, key: str, doc_id: str) -> str | None:
+        if self._call(self.r.hsetnx, self.p + "keys", key, doc_id):
+            self._call(self.r.hset, self.p + "doc_key", doc_id, key)
+            return None
+        owner = self._call(self.r.hget, self.p + "keys", key)
+        return owner.decode() if owner else None
+
+    def claim_near(self, doc_id: str, bands: Sequence[bytes], signature: bytes,
+                   similar: Callable[[bytes], bool]) -> str | None:
+        band_keys = [self.p + "band:" + band.hex() for band in bands]
+        while True:
+            try:
+                return self._call(self._claim_near_once, doc_id, band_keys, signature, similar)
+            except redis.WatchError:
+                continue  # another worker changed a band between our read and our write
+
+    def _claim_near_once(self, doc_id, band_keys, signature, similar):
+        with self.r.pipeline() as pipe:
+            pipe.watch(*band_keys)
+            candidates = set()
+            for key in band_keys:
+                candidates |= {m.decode() for m in pipe.smembers(key)}
+            candidates.discard(doc_id)
+            for other in sorted(candidates):
+                other_signature = pipe.hget(self.p + "signatures", other)
+                if other_signature is not None and similar(other_signature):
+                    pipe.unwatch()
+                    return other
+            pipe.multi()
+            pipe.hset(self.p + "signatures", doc_id, signature)
+            pipe.hset(self.p + "doc_bands", doc_id, " ".join(band_keys))
+            for key in band_keys:
+                pipe.sadd(key, doc_id)
+            pipe.execute()
+        return None
+
+    def begin(self, doc_id: str, url: str) -> None:
+        self._call(self.r.hset, self.p + "pending", doc_id, url)
+
+    def done(self, doc_id: str) -> None:
+        self._call(self.r.hdel, self.p + "pending", doc_id)
+
+    def recover(self) -> int:
+        pending = self._call(self.r.hgetall, self.p + "pending")
+        for raw_id, raw_url in pending.items():
+            doc_id = raw_id.decode()
+            key = self._call(self.r.hget, self.p + "doc_key", doc_id)
+            bands = self._call(self.r.hget, self.p + "doc_bands", doc_id)
+            with self.r.pipeline() as pipe:
+                pipe.srem(self.p + "urls", raw_url)
+                if key is not None:
+                    pipe.hdel(self.p + "keys", key)
+                for band in (bands or b"").decode().split():
+                    pipe.srem(band, doc_id)
+                pipe.hdel(self.p + "signatures", doc_id)
+                pipe.hdel(self.p + "doc_bands", doc_id)
+                pipe.hdel(self.p + "doc_key", doc_id)
+                pipe.hdel(self.p + "pending", doc_id)
+                self._call(pipe.execute)
+        return len(pending)
+
+    def ensure_param(self, name: str, value: str) -> None:
+        self._call(self.r.hsetnx, self.p + "params", name, value)
+        stored = self._call(self.r.hget, self.p + "params", name).decode()
+        if stored != value:
+            raise StateError(f"state store {_safe(self.uri)} was made with {name}={stored}, "
+                             f"this run uses {value}; use another STATE_URI or the same parameters")
+
+    def close(self) -> None:
+        try:
+            self.r.close()
+        except redis.RedisError:
+            pass
+
+
+def _safe(uri: str) -> str:
+    """The URI without its password, for messages."""
+    if "@" in uri:
+        scheme, rest = uri.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return uri

@@ -1,0 +1,50 @@
+"""The Redis state store against a real redis-server: the SQLite store's contract, and a
+password in the URL honoured."""
+import pytest
+
+from conftest import RedisServer
+from pipelines.state import StateError, open_store
+
+
+def test_claims_params_and_recovery(redis_server):
+    store = open_store(redis_server.url)
+    assert store.claim_url("http://example.com/a") and not store.claim_url("http://example.com/a")
+    assert store.has_url("http://example.com/a") and not store.has_url("http://example.com/b")
+    assert store.claim_key("k1", "d1") is None and store.claim_key("k1", "d2") == "d1"
+    same = b"\x01" * 64
+    assert store.claim_near("d1", [b"band-a", b"band-b"], same, lambda other: other == same) is None
+    assert store.claim_near("d2", [b"band-b"], same, lambda other: other == same) == "d1"
+    assert store.claim_near("d3", [b"band-c"], b"\x02" * 64, lambda other: False) is None
+    store.ensure_param("minhash", "x")
+    with pytest.raises(StateError, match="was made with"):
+        store.ensure_param("minhash", "y")
+    store.begin("d9", "http://example.com/z")
+    store.claim_url("http://example.com/z")
+    assert store.claim_key("k9", "d9") is None
+    assert store.claim_near("d9", [b"band-z"], b"\x03" * 64, lambda other: False) is None
+    store.begin("d8", "http://example.com/y")
+    store.claim_url("http://example.com/y")
+    store.done("d8")
+    store.close()
+    store = open_store(redis_server.url)
+    assert store.recover() == 1
+    assert not store.has_url("http://example.com/z") and store.claim_key("k9", "other") is None
+    assert store.has_url("http://example.com/y")
+    assert store.claim_near("d10", [b"band-z"], b"\x03" * 64, lambda other: True) is None  # d9's band released
+
+
+def test_password_is_honoured(tmp_path):
+    server = RedisServer(tmp_path, password="s3cret")
+    try:
+        assert open_store(server.url).claim_url("http://example.com/a")
+        with pytest.raises(StateError, match="cannot open state store"):
+            open_store(f"redis://:wrong@127.0.0.1:{server.port}/0")
+        with pytest.raises(StateError, match=r"\*\*\*@"):   # the password never reaches a message
+            open_store(f"redis://:wrong@127.0.0.1:{server.port}/0")
+    finally:
+        server.stop()
+
+
+def test_no_server_is_a_clear_error():
+    with pytest.raises(StateError, match="cannot open state store redis://127.0.0.1:9/0"):
+        open_store("redis://127.0.0.1:9/0")
