@@ -64,9 +64,23 @@ class StateStore(ABC):
         """The document is in the feed (or was dropped): its claims are final."""
 
     @abstractmethod
-    def recover(self) -> int:
-        """Release the claims of documents begun but never done (a run killed between
-        claiming and exporting), so the next run fetches them again; how many."""
+    def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
+        """Settle the documents an interrupted run began but never marked done: those the
+        last run's feeds hold (`exported`: killed between the feed's write and the mark)
+        are done; the others' claims are released, so this run fetches them again.
+        Returns how many were released."""
+
+    @abstractmethod
+    def note_feed(self, path: str) -> None:
+        """A local feed file this run writes: what `recover` looks in after a crash."""
+
+    @abstractmethod
+    def feeds(self) -> list[str]:
+        """The feed files noted since the last recovery."""
+
+    @abstractmethod
+    def forget_feeds(self) -> None:
+        """Clear the noted feed files (after recovery, before this run notes its own)."""
 
     @abstractmethod
     def ensure_param(self, name: str, value: str) -> None:
@@ -86,6 +100,7 @@ class SQLiteStore(StateStore):
         CREATE INDEX IF NOT EXISTS bands_band ON bands (band);
         CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY);
     """
 
     def __init__(self, path: str | Path):
@@ -135,17 +150,18 @@ class SQLiteStore(StateStore):
     def done(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
 
-    def recover(self) -> int:
+    def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
         try:
-            return self._recover()
+            return self._recover(exported)
         except sqlite3.OperationalError as exc:  # "database is locked": another run holds it
             raise StateError(f"state store {self.path} is in use ({exc}): is another crawl "
                              f"with the same STATE_URI running?") from exc
 
-    def _recover(self) -> int:
+    def _recover(self, exported: Callable[[str], bool]) -> int:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            rows = self.db.execute("SELECT doc_id, url FROM pending").fetchall()
+            rows = [(d, u) for d, u in self.db.execute("SELECT doc_id, url FROM pending").fetchall()
+                    if not exported(d)]
             for doc_id, url in rows:
                 self.db.execute("DELETE FROM urls WHERE url = ?", (url,))
                 self.db.execute("DELETE FROM content_keys WHERE doc_id = ?", (doc_id,))
@@ -153,6 +169,15 @@ class SQLiteStore(StateStore):
                 self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc_id,))
             self.db.execute("DELETE FROM pending")
         return len(rows)
+
+    def note_feed(self, path: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO feeds (path) VALUES (?)", (path,))
+
+    def feeds(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT path FROM feeds ORDER BY path")]
+
+    def forget_feeds(self) -> None:
+        self.db.execute("DELETE FROM feeds")
 
     def ensure_param(self, name: str, value: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO params (name, value) VALUES (?, ?)", (name, value))

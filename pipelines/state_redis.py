@@ -80,10 +80,15 @@ class RedisStore(StateStore):
     def done(self, doc_id: str) -> None:
         self._call(self.r.hdel, self.p + "pending", doc_id)
 
-    def recover(self) -> int:
+    def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
         pending = self._call(self.r.hgetall, self.p + "pending")
+        released = 0
         for raw_id, raw_url in pending.items():
             doc_id = raw_id.decode()
+            if exported(doc_id):
+                self._call(self.r.hdel, self.p + "pending", doc_id)
+                continue
+            released += 1
             key = self._call(self.r.hget, self.p + "doc_key", doc_id)
             bands = self._call(self.r.hget, self.p + "doc_bands", doc_id)
             with self.r.pipeline() as pipe:
@@ -97,7 +102,16 @@ class RedisStore(StateStore):
                 pipe.hdel(self.p + "doc_key", doc_id)
                 pipe.hdel(self.p + "pending", doc_id)
                 self._call(pipe.execute)
-        return len(pending)
+        return released
+
+    def note_feed(self, path: str) -> None:
+        self._call(self.r.sadd, self.p + "feeds", path)
+
+    def feeds(self) -> list[str]:
+        return sorted(p.decode() for p in self._call(self.r.smembers, self.p + "feeds"))
+
+    def forget_feeds(self) -> None:
+        self._call(self.r.delete, self.p + "feeds")
 
     def ensure_param(self, name: str, value: str) -> None:
         self._call(self.r.hsetnx, self.p + "params", name, value)

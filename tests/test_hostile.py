@@ -52,6 +52,7 @@ def crawl(server, tmp_path_factory):
              "tracked#comments", "TRACKED-scheme"]
     # the last: the same story with the scheme in capitals (host case: tests/test_urls.py)
     urls = [f"{server}/{p}" if p != "TRACKED-scheme" else server.replace("http:", "HTTP:") + "/tracked" for p in paths]
+    urls.append(f"http://مثال.إختبار:{server.rsplit(':', 1)[1]}/idn-host")   # an IDN host that does not resolve
     listing = tmp / "urls.txt"
     listing.write_text("\n".join(urls) + "\n", encoding="utf-8")
     out, log = tmp / "out.jsonl", tmp / "crawl.log"
@@ -71,6 +72,7 @@ DROPS = {
     "only-javascript": "no_text", "deep-nesting": "no_text", "soft-404": "no_text",
     "redirect-loop": "redirect_loop", "redirect-offsite": "private_network",
     "stall": "fetch_DownloadTimeoutError", "reset-mid-body": "fetch_ResponseDataLossError",
+    "idn-host": "dns_error",
 }
 
 

@@ -61,3 +61,16 @@ def test_a_locked_state_file_is_a_clear_error(tmp_path):
     with pytest.raises(StateError, match="in use .*another crawl"):
         store.recover()
     holder.rollback()
+
+
+def test_a_document_the_last_feed_holds_is_done_not_released(tmp_path):
+    store = SQLiteStore(tmp_path / "state.sqlite")
+    for doc in ("in-feed", "lost"):
+        store.begin(doc, f"http://example.com/{doc}")
+        store.claim_url(f"http://example.com/{doc}")
+    store.note_feed(str(tmp_path / "run1.jsonl"))
+    assert store.feeds() == [str(tmp_path / "run1.jsonl")]
+    assert store.recover(lambda doc_id: doc_id == "in-feed") == 1
+    assert store.has_url("http://example.com/in-feed") and not store.has_url("http://example.com/lost")
+    store.forget_feeds()
+    assert store.feeds() == []

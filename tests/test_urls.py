@@ -25,3 +25,9 @@ def test_canonical_only_on_the_same_site():
 
 def test_doc_id_is_stable_hex():
     assert doc_id("https://a/b") == doc_id("https://a/b") and len(doc_id("x")) == 40
+
+
+def test_idn_hosts_become_punycode_and_paths_stay_readable_as_escapes():
+    url = clean_url("http://مثال.إختبار/أخبار?utm_source=x#top")
+    assert url == "http://xn--mgbh0fb.xn--kgbechtv/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1"
+    assert clean_url("http://XN--MGBH0FB.xn--kgbechtv/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1") == url

@@ -8,6 +8,7 @@ pipeline leaves those documents' claims provisional, so the next run fetches the
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from scrapy.extensions.feedexport import FeedExporter
 
@@ -19,8 +20,21 @@ class CheckedFeedExporter(FeedExporter):
         super().__init__(crawler)
         self.crawler = crawler
         crawler.export_failed_ids = set()
+        self.noted: set[str] = set()
+
+    def _note_feed_files(self):
+        """Tell the state store which local files this run's feeds write, before anything
+        is written to them: after a kill, recovery looks there for documents that reached a
+        feed but were not yet marked done."""
+        from crawler.state import state_store
+        for slot in self.slots:
+            path = getattr(slot.storage, "path", None)
+            if isinstance(path, str) and path not in self.noted:
+                self.noted.add(path)
+                state_store(self.crawler).note_feed(str(Path(path).resolve()))
 
     def item_scraped(self, item, spider):
+        self._note_feed_files()
         try:
             super().item_scraped(item, spider)
         except Exception as exc:

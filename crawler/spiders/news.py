@@ -222,6 +222,8 @@ class NewsSpider(scrapy.Spider):
                 reason = "redirect_loop"
             else:
                 reason = "ignored"
+        elif type(failure.value).__name__ in ("DNSLookupError", "CannotResolveHostError"):
+            reason = "dns_error"   # the host does not resolve (two resolvers, two names)
         else:
             reason = f"fetch_{type(failure.value).__name__}"
         # Counted under the URL that was asked for; a redirect's last hop is in the detail.
