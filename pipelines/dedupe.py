@@ -164,7 +164,10 @@ class DedupePipeline:
     def item_scraped(self, item, response, spider):  # noqa: ARG002 (the signal's arguments)
         # A document a feed failed to write stays provisional: the next run fetches it again.
         if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
-            self.store.done(item["id"])
+            try:
+                self.store.done(item["id"])
+            except StoreUnavailable as exc:
+                stop_crawl(self.crawler, exc)  # left provisional: the next run settles it
 
     def process_item(self, page):
         page.id = doc_id(page.url)

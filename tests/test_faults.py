@@ -31,7 +31,7 @@ def start_crawl(seed, state, out):
 
 
 def lines_in(path):
-    return path.read_text(encoding="utf-8").count("\n") if path.exists() else 0
+    return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
 def wait_for_lines(proc, out, n, timeout=120):
@@ -45,7 +45,9 @@ def documents(paths):
     """Every complete line of every feed; a line cut by the kill is no document."""
     out = []
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        # a kill can cut a line, even inside a character
+        text = path.read_bytes().decode("utf-8", errors="replace") if path.exists() else ""
+        for line in text.splitlines():
             try:
                 out.append(json.loads(line))
             except ValueError:
