@@ -25,6 +25,7 @@ DOWNLOAD_TIMEOUT = 30
 # Never connect to loopback, private, link-local (cloud metadata) or reserved addresses, as
 # resolved, redirects included (crawler/middlewares/network.py); seeds may allow it for themselves.
 ALLOW_PRIVATE_NETWORKS = False
+DUPEFILTER_CLASS = "crawler.dupefilter.CountingDupeFilter"   # counts redirect loops it filters
 # At most this many links taken from one sitemap, feed or section page (a sitemap file holds
 # 50,000 at most by its protocol). URLLENGTH_LIMIT, DOWNLOAD_MAXSIZE (also on decompressed
 # bodies) and a seed's max_depth bound the rest.

@@ -182,9 +182,7 @@ class NewsSpider(scrapy.Spider):
         if seen:
             self.crawler.stats.inc_value("articles/skipped_seen")
             return
-        # Asked once per run already: dont_filter lets a redirect loop run into the redirect
-        # limit, where it is counted, instead of vanishing in the dupefilter.
-        yield scrapy.Request(url, self.parse_article, errback=self.on_error, dont_filter=True,
+        yield scrapy.Request(url, self.parse_article, errback=self.on_error,
                               meta={"seed": seed.name if seed else None, "hops": hops, "listed": listed})
 
     def parse_article(self, response: Response):
