@@ -67,6 +67,7 @@ QUALITY_MAX_LINK_SHARE = 0.4
 QUALITY_MAX_HEADLINE_SHARE = 0.3
 QUALITY_MIN_NEIGHBOUR_OVERLAP = 0.02
 STATE_URI = "sqlite:///.state/state.sqlite"
+STATE_LOCK = True              # one crawl at a time per state store; a second one stops at once
 DEDUPE_ENABLED = True          # False: keep the URL check, drop the content checks
 DEDUPE_NEAR_THRESHOLD = 0.8
 DEDUPE_MINHASH_PERMUTATIONS = 128

@@ -6,8 +6,12 @@ is in use; `open_store(uri)` picks it from `STATE_URI`.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable, Sequence
@@ -20,6 +24,23 @@ class StateError(RuntimeError):
 
 class StoreUnavailable(StateError):
     """The state store stopped answering in the middle of a run."""
+
+
+LOCK_TTL = 120.0   # seconds without a heartbeat after which another host's lock is stale
+
+
+def lock_alive(holder: dict, heartbeat: float) -> bool:
+    """Whether the crawl that took the lock still runs: on this host, its process exists;
+    elsewhere, its heartbeat is recent."""
+    if holder.get("host") == socket.gethostname():
+        try:
+            os.kill(int(holder.get("pid", 0)), 0)
+        except ProcessLookupError:
+            return False
+        except (PermissionError, ValueError, OverflowError):
+            return True
+        return True
+    return time.time() - heartbeat < LOCK_TTL
 
 
 def stop_crawl(crawler, exc: Exception) -> None:
@@ -83,6 +104,20 @@ class StateStore(ABC):
         """Clear the noted feed files (after recovery, before this run notes its own)."""
 
     @abstractmethod
+    def acquire_lock(self, holder: dict) -> dict | None:
+        """Take the run lock for `holder` ({"host", "pid", "since"}); return the live holder
+        that has it instead, if any. A holder whose process is gone (same host) or whose
+        heartbeat is older than LOCK_TTL seconds (another host) no longer holds it."""
+
+    @abstractmethod
+    def refresh_lock(self, holder: dict) -> None:
+        """The holder's heartbeat."""
+
+    @abstractmethod
+    def release_lock(self, holder: dict) -> None:
+        """Give the lock up, if `holder` has it."""
+
+    @abstractmethod
     def ensure_param(self, name: str, value: str) -> None:
         """Write a parameter on first use; raise StateError if a later run differs, since
         keys made with other parameters would silently never match."""
@@ -101,6 +136,8 @@ class SQLiteStore(StateStore):
         CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS run_lock (one INTEGER PRIMARY KEY CHECK (one = 1), holder TEXT NOT NULL,
+                                             heartbeat REAL NOT NULL);
     """
 
     def __init__(self, path: str | Path):
@@ -169,6 +206,26 @@ class SQLiteStore(StateStore):
                 self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc_id,))
             self.db.execute("DELETE FROM pending")
         return len(rows)
+
+    def acquire_lock(self, holder: dict) -> dict | None:
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                row = self.db.execute("SELECT holder, heartbeat FROM run_lock").fetchone()
+                if row and lock_alive(json.loads(row[0]), row[1]):
+                    return json.loads(row[0])
+                self.db.execute("INSERT OR REPLACE INTO run_lock (one, holder, heartbeat) VALUES (1, ?, ?)",
+                                (json.dumps(holder), time.time()))
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"state store {self.path} is in use ({exc}): is another crawl "
+                             f"with the same STATE_URI running?") from exc
+        return None
+
+    def refresh_lock(self, holder: dict) -> None:
+        self.db.execute("UPDATE run_lock SET heartbeat = ? WHERE holder = ?", (time.time(), json.dumps(holder)))
+
+    def release_lock(self, holder: dict) -> None:
+        self.db.execute("DELETE FROM run_lock WHERE holder = ?", (json.dumps(holder),))
 
     def note_feed(self, path: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO feeds (path) VALUES (?)", (path,))

@@ -7,11 +7,13 @@ StoreUnavailable, which stops the crawl: nothing is marked done that was not exp
 """
 from __future__ import annotations
 
+import json
+import time
 from typing import Callable, Sequence
 
 import redis
 
-from pipelines.state import StateError, StateStore, StoreUnavailable
+from pipelines.state import StateError, StateStore, StoreUnavailable, lock_alive
 
 
 class RedisStore(StateStore):
@@ -103,6 +105,30 @@ class RedisStore(StateStore):
                 pipe.hdel(self.p + "pending", doc_id)
                 self._call(pipe.execute)
         return released
+
+    def acquire_lock(self, holder: dict) -> dict | None:
+        key = self.p + "run_lock"
+        current = self._call(self.r.get, key)
+        if current is not None:
+            other = json.loads(current)
+            if lock_alive(other, other.get("heartbeat", 0.0)):
+                return other
+            self._call(self.r.delete, key)
+        if self._call(lambda: self.r.set(key, json.dumps({**holder, "heartbeat": time.time()}), nx=True)):
+            return None
+        return json.loads(self._call(self.r.get, key) or "{}") or None
+
+    def refresh_lock(self, holder: dict) -> None:
+        key = self.p + "run_lock"
+        current = self._call(self.r.get, key)
+        if current and {k: v for k, v in json.loads(current).items() if k != "heartbeat"} == holder:
+            self._call(self.r.set, key, json.dumps({**holder, "heartbeat": time.time()}))
+
+    def release_lock(self, holder: dict) -> None:
+        key = self.p + "run_lock"
+        current = self._call(self.r.get, key)
+        if current and {k: v for k, v in json.loads(current).items() if k != "heartbeat"} == holder:
+            self._call(self.r.delete, key)
 
     def note_feed(self, path: str) -> None:
         self._call(self.r.sadd, self.p + "feeds", path)

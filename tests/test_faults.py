@@ -154,3 +154,17 @@ def test_redis_gone_mid_crawl_stops_it_cleanly_and_nothing_unexported_is_done(si
     assert proc.returncode == 0, err[-3000:]
     paths = sorted("/" + d["fetched_url"].split("/", 3)[3] for d in documents([first, second]))
     assert paths == sorted(g["path"] for g in ARTICLES)
+
+
+def test_a_second_crawl_on_the_same_state_stops_at_once_with_a_clear_message(site_url, tmp_path):
+    seed, state = demo_seed_for(site_url, tmp_path / "demo.toml"), tmp_path / "state.sqlite"
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    proc = start_crawl(seed, state, first)
+    wait_for_lines(proc, first, 1)
+    other = start_crawl(seed, state, second)
+    _, err = other.communicate(timeout=60)
+    assert other.returncode != 0 and "is in use by another crawl" in err
+    assert documents([second]) == []
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    assert sorted(story_of(d) for d in documents([first])) == ORIGINALS

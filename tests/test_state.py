@@ -74,3 +74,24 @@ def test_a_document_the_last_feed_holds_is_done_not_released(tmp_path):
     assert store.has_url("http://example.com/in-feed") and not store.has_url("http://example.com/lost")
     store.forget_feeds()
     assert store.feeds() == []
+
+
+def test_one_crawl_at_a_time_and_a_dead_holder_loses_the_lock(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    path = tmp_path / "state.sqlite"
+    first, second = SQLiteStore(path), SQLiteStore(path)
+    me = {"host": socket.gethostname(), "pid": os.getpid(), "since": "now"}
+    assert first.acquire_lock(me) is None
+    assert second.acquire_lock({**me, "since": "later"}) == me      # this process is alive
+    first.release_lock(me)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = {**me, "pid": int(gone.stdout)}                          # a crawl killed with its lock held
+    assert first.acquire_lock(dead) is None
+    assert second.acquire_lock(me) is None                          # taken over from the dead one
+    elsewhere = {"host": "another-host", "pid": 1, "since": "now"}
+    second.release_lock(me)
+    assert first.acquire_lock(elsewhere) is None
+    assert second.acquire_lock(me) == elsewhere                     # its heartbeat is fresh

@@ -48,3 +48,15 @@ def test_password_is_honoured(tmp_path):
 def test_no_server_is_a_clear_error():
     with pytest.raises(StateError, match="cannot open state store redis://127.0.0.1:9/0"):
         open_store("redis://127.0.0.1:9/0")
+
+
+def test_the_run_lock_on_redis(redis_server):
+    import os
+    import socket
+    first, second = open_store(redis_server.url), open_store(redis_server.url)
+    me = {"host": socket.gethostname(), "pid": os.getpid(), "since": "now"}
+    assert first.acquire_lock(me) is None
+    assert second.acquire_lock({**me, "since": "later"})["pid"] == os.getpid()
+    first.refresh_lock(me)
+    first.release_lock(me)
+    assert second.acquire_lock(me) is None
