@@ -168,3 +168,28 @@ def test_a_second_crawl_on_the_same_state_stops_at_once_with_a_clear_message(sit
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err[-3000:]
     assert sorted(story_of(d) for d in documents([first])) == ORIGINALS
+
+
+def test_pause_and_resume_with_jobdir(site_url, tmp_path):
+    """Scrapy's own pause and resume (-s JOBDIR=...): stopped with SIGTERM, started again
+    with the same JOBDIR, the crawl goes on from its saved queue and finishes the site."""
+    seed, state, jobdir = demo_seed_for(site_url, tmp_path / "demo.toml"), tmp_path / "state.sqlite", tmp_path / "job"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    outs = [tmp_path / "part1.jsonl", tmp_path / "part2.jsonl"]
+
+    def crawl(out):
+        return subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"seeds={seed}", "-O", str(out),
+             "-s", f"STATE_URI=sqlite:///{state}", "-s", f"JOBDIR={jobdir}", "-s", "LOG_LEVEL=INFO"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    proc = crawl(outs[0])
+    wait_for_lines(proc, outs[0], 5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert (jobdir / "requests.queue").exists()
+    proc = crawl(outs[1])
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    assert "Resuming crawl" in err
+    assert sorted(story_of(d) for d in documents(outs)) == ORIGINALS
