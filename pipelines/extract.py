@@ -131,6 +131,7 @@ FULL_EXTRACTION_BELOW_WORDS = 120
 READ_ALSO_BOX_WORDS = 80
 RELATED_BOX_WORDS = 300
 CAPTION_BOX_WORDS = 25
+HEADING_MAX_WORDS = 15
 # The page's own densest run of prose replaces trafilatura's text when it holds this many times
 # more prose (less, and the difference is more often comments or a bio than missed text).
 DENSE_GAIN = 3.0
@@ -224,7 +225,30 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
         return run
     if total >= 2 * run_total and ours >= DENSE_MIN_GAIN_WORDS and _contains_run(paragraphs, lines[start:end]):
         return run  # trafilatura took the whole page: menus, lists and all, around the article
-    return _standfirst_before(paragraphs, lines, headline, markers)
+    return _headings_back(_standfirst_before(paragraphs, lines, headline, markers), lines, headline)
+
+
+def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[str]:
+    """Subheadings trafilatura dropped (it does, inside some article and entry blocks): a
+    page heading line directly followed by a paragraph it kept goes back in front of it."""
+    kept = {normalize_key(p): i for i, p in enumerate(paragraphs)}
+    title = normalize_key(headline or "")
+    inserts: dict[int, str] = {}
+    for line, following in zip(lines, lines[1:]):
+        if line.heading in (None, "h1") or not 1 <= line.words <= HEADING_MAX_WORDS or line.link_words:
+            continue
+        key = normalize_key(line.text)
+        at = kept.get(normalize_key(following.text))
+        if at is not None and key not in kept and key != title and at not in inserts:
+            inserts[at] = line.text
+    if not inserts:
+        return paragraphs
+    out = []
+    for i, paragraph in enumerate(paragraphs):
+        if i in inserts:
+            out.append(inserts[i])
+        out.append(paragraph)
+    return out
 
 
 def _contains_run(paragraphs: list[str], run) -> bool:
