@@ -90,6 +90,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     source_line = _labelled_line(labels, markers, "source")
     byline = _labelled_line(labels, markers, "byline")
     _prune_link_boxes(labels, markers)
+    _prune_next_story(labels, headline)
 
     # Metadata is read above and in markup_date/_author, not by trafilatura: its metadata
     # pass costs nearly as much as the extraction itself, and its date search guesses (a
@@ -641,6 +642,31 @@ def _prune_link_boxes(labels, markers: Markers) -> None:
     for box in doomed:
         if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in doomed):
             _drop_keep_tail(box)
+
+
+NEXT_STORY = frozenset(normalize_key(m) for m in (
+    "المقال التالي", "الخبر التالي", "اقرأ التالي", "القصة التالية", "المقال الموالي", "الموضوع التالي"))
+
+
+def _prune_next_story(labels, headline: str | None) -> None:
+    """A box headed "المقال التالي" that holds another headline and its text (infinite
+    scroll): the next story, whatever an extractor keeps of it. Never a box that holds the
+    page's own headline."""
+    own = normalize_key(headline or "")
+    for el, key in labels:
+        if key not in NEXT_STORY:
+            continue
+        box = el.getparent()
+        while box is not None and box.tag not in ("body", "html"):
+            if box.find(".//h1") is not None or box.find(".//h2") is not None or box.find(".//h3") is not None:
+                break
+            box = box.getparent()
+        if box is None or box.tag in ("body", "html") or box.getparent() is None:
+            continue
+        heads = {normalize_key(h.text_content()) for h in box.iter("h1", "h2", "h3")}
+        if own and own in heads:
+            continue
+        _drop_keep_tail(box)
 
 
 def _is_ancestor(ancestor, el) -> bool:
