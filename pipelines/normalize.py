@@ -55,7 +55,6 @@ def normalize_text(text: str, arabic: bool = True) -> str:
 
 # --- key normalisation: matching only ---------------------------------------------
 
-DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 KEY_FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
     **{chr(0x0660 + i): str(i) for i in range(10)},
