@@ -12,12 +12,8 @@ from scrapy.dupefilters import RFPDupeFilter
 from crawler.extensions.docstats import count_drop
 
 
-class CountingDupeFilter(RFPDupeFilter):
-    @classmethod
-    def from_crawler(cls, crawler):
-        dupefilter = super().from_crawler(crawler)
-        dupefilter.crawler = crawler
-        return dupefilter
+class RedirectLoopCounting:
+    """Mixed into a dupefilter that has `crawler` set (Scrapy's, or scrapy-redis's)."""
 
     def log(self, request, spider):
         super().log(request, spider)
@@ -29,3 +25,11 @@ class CountingDupeFilter(RFPDupeFilter):
                        article=getattr(request.callback, "__name__", "") == "parse_article")
         else:
             self.crawler.stats.inc_value("requests/redirect_to_seen")
+
+
+class CountingDupeFilter(RedirectLoopCounting, RFPDupeFilter):
+    @classmethod
+    def from_crawler(cls, crawler):
+        dupefilter = super().from_crawler(crawler)
+        dupefilter.crawler = crawler
+        return dupefilter

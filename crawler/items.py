@@ -9,7 +9,7 @@ import scrapy
 # The document contract (DOCUMENT-FORMAT.md), in export order. Never rename a field.
 DOCUMENT_FIELDS = (
     "id", "url", "fetched_url", "site", "title", "text", "source", "keywords", "published",
-    "author", "lang", "lang_score", "word_count", "text_hash", "crawled_at",
+    "author", "lang", "lang_score", "word_count", "text_hash", "crawled_at", "updated",
 )
 
 
@@ -31,6 +31,7 @@ class Document(scrapy.Item):
     word_count = scrapy.Field()
     text_hash = scrapy.Field()
     crawled_at = scrapy.Field()
+    updated = scrapy.Field()    # None; a re-fetched article whose text changed: when it was re-fetched
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Page:
     html: str | None = field(repr=False)
     crawled_at: str
     seed: str | None = None
+    refetch: bool = False      # an article exported before, fetched again for corrections
     prune_xpaths: list[str] = field(default_factory=list, repr=False)
     # extract
     extracted: Any = field(default=None, repr=False)
@@ -59,6 +61,7 @@ class Page:
     # dedupe
     id: str | None = None
     text_hash: str | None = None
+    updated: str | None = None
 
     @property
     def text(self) -> str:

@@ -10,6 +10,9 @@ COMMANDS_MODULE = "crawler.commands"
 # --- where to crawl -------------------------------------------------------------------
 SEEDS_DIR = "seeds"            # `scrapy crawl news` crawls every seeds/*.toml
 SKIP_SEEN_ARTICLES = True      # do not re-download article URLs the state store has seen
+# Fetch again articles first exported less than this many hours ago, to pick up corrections:
+# a changed text is exported again under the same id with `updated` set (0: never).
+REFETCH_HOURS = 0
 
 # --- politeness on real sites -----------------------------------------------------------
 USER_AGENT = "arabic-news-crawler/0.1"
@@ -33,6 +36,7 @@ DISCOVERY_MAX_LINKS = 50_000
 URLLENGTH_LIMIT = 2083
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.network.PrivateNetworkGuard": 50,
+    "crawler.middlewares.seen.SeenRedirectFilter": 60,
 }
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
@@ -67,7 +71,12 @@ QUALITY_MAX_LINK_SHARE = 0.4
 QUALITY_MAX_HEADLINE_SHARE = 0.3
 QUALITY_MIN_NEIGHBOUR_OVERLAP = 0.02
 STATE_URI = "sqlite:///.state/state.sqlite"
-STATE_LOCK = True              # one crawl at a time per state store; a second one stops at once
+STATE_LOCK = True              # one crawl at a time per SQLite store; a second one stops at once
+# With a Redis STATE_URI, every `scrapy crawl news` process joins one crawl: scrapy-redis
+# shares the request queue and dupefilter (crawler/distributed.py). A worker stops when the
+# shared queue has stayed empty this many seconds.
+SHARE_SCHEDULER = True
+WORKER_IDLE_TIMEOUT = 30
 DEDUPE_ENABLED = True          # False: keep the URL check, drop the content checks
 DEDUPE_NEAR_THRESHOLD = 0.8
 DEDUPE_MINHASH_PERMUTATIONS = 128

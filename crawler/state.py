@@ -8,7 +8,7 @@ from scrapy import signals
 from twisted.internet import task
 
 from crawler.pages import now_iso
-from pipelines.state import LOCK_TTL, StateError, StateStore, open_store
+from pipelines.state import LOCK_TTL, StateError, StateStore, StoreUnavailable, open_store, stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +18,13 @@ def state_store(crawler) -> StateStore:
     if store is None:
         uri = crawler.settings.get("STATE_URI")
         store = open_store(uri)
-        if crawler.settings.getbool("STATE_LOCK", True) and ":memory:" not in uri:
-            _lock(crawler, store, uri)
+        holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso()}
+        # A store shared by workers (Redis) is meant to be crawled by several processes at
+        # once; one on a single machine (SQLite) takes the run lock.
+        if not store.shared and crawler.settings.getbool("STATE_LOCK", True) and ":memory:" not in uri:
+            _lock(store, uri, holder)
+        store.join(holder)
+        _keep_alive(crawler, store, holder)
         exported = ids_in_feeds(store.feeds())
         released = store.recover(lambda doc_id: doc_id in exported)
         store.forget_feeds()
@@ -28,30 +33,47 @@ def state_store(crawler) -> StateStore:
             logger.warning("state store: %d documents were claimed but never exported by an "
                            "interrupted run; they will be fetched again", released)
         crawler.state_store = store
+        crawler.state_holder = holder
         crawler.signals.connect(store.close, signal=signals.engine_stopped)
     return store
 
 
-def _lock(crawler, store: StateStore, uri: str) -> None:
+def _lock(store: StateStore, uri: str, holder: dict) -> None:
     """One crawl at a time per state store: a second run started while the first still
     goes (a cron job overlapping a slow crawl) stops at once with a clear message, before
     it touches anything."""
-    holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso()}
     other = store.acquire_lock(holder)
     if other is not None:
         store.close()
         raise StateError(f"state store {uri.split('@')[-1]} is in use by another crawl (pid {other.get('pid')} "
                          f"on {other.get('host')}, since {other.get('since')}); wait for it to finish, "
                          f"or give this crawl its own STATE_URI")
-    heartbeat = task.LoopingCall(store.refresh_lock, holder)
+
+
+def _keep_alive(crawler, store: StateStore, holder: dict) -> None:
+    """A heartbeat while the crawl runs: other processes tell a live worker (or lock
+    holder) on another machine from a dead one by it."""
+    heartbeat = task.LoopingCall(_beat, crawler, store, holder)
     heartbeat.start(LOCK_TTL / 4, now=False)
 
-    def release():
+    def stop():
         if heartbeat.running:
             heartbeat.stop()
-        store.release_lock(holder)
+        try:
+            store.leave(holder)
+            store.release_lock(holder)
+        except StoreUnavailable:
+            pass  # the store is gone: its entries for this worker age out with the heartbeat
 
-    crawler.signals.connect(release, signal=signals.engine_stopped)
+    # engine_stopped handlers run in order of connection: this one before store.close
+    crawler.signals.connect(stop, signal=signals.engine_stopped)
+
+
+def _beat(crawler, store: StateStore, holder: dict) -> None:
+    try:
+        store.heartbeat(holder)
+    except StoreUnavailable as exc:
+        stop_crawl(crawler, exc)
 
 
 FEED_ID = re.compile(r'"id":\s*"([0-9a-f]{40})"')

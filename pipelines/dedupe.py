@@ -18,7 +18,11 @@ from datasketch import MinHash
 from pipelines.drops import BY_REASON, StateUnavailable
 from pipelines.normalize import normalize_key
 from pipelines.state import StateStore, StoreUnavailable, stop_crawl
-from pipelines.urls import doc_id
+from pipelines.urls import clean_url, doc_id
+
+# Drops whose outcome a new fetch of the same page would repeat. Others (too short, no
+# text) may be a page caught mid-publication: those are fetched again next run.
+REMEMBERED_DROPS = {"language", "not_article", "duplicate", "near_duplicate", "duplicate_url", "unchanged"}
 
 
 @dataclass(frozen=True)
@@ -88,23 +92,42 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 @dataclass
 class Verdict:
-    duplicate: str | None   # None to keep; else the reason: duplicate_url, duplicate, near_duplicate
+    duplicate: str | None   # None to keep; else the reason: duplicate_url, duplicate, near_duplicate, unchanged
     of: str | None = None   # the id of the document it duplicates, when known
+    update: bool = False    # kept as a new version of an article exported before
 
 
 def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashConfig,
-          content: bool = True) -> tuple[Verdict, str]:
+          content: bool = True, refetch: bool = False) -> tuple[Verdict, str]:
     """Claim this document's URL and keys; returns the verdict and the text hash. A kept
-    document's claims stay provisional (`store.begin`) until it is exported (`store.done`)."""
+    document's claims stay provisional (`store.begin`) until it is exported (`store.done`).
+    A re-fetched article (`refetch`) whose URL is already exported is an update when its
+    text changed, else `unchanged`."""
     key_text = normalize_key(text)
     key = text_hash(text, key_text)
+    stored = store.article(url) if refetch else None
+    if stored is not None:
+        return _update(store, doc_id, url, key, stored[0], content), key
     if store.has_url(url):
         return Verdict("duplicate_url"), key
-    store.begin(doc_id, url)
+    store.begin(doc_id, url, key)
     verdict = _claim(store, doc_id, url, text, key, key_text, config, content)
     if verdict.duplicate:
-        store.done(doc_id)  # a dropped duplicate's claims are final: it is never exported
+        store.done(doc_id, kept=False)  # a dropped duplicate's claims are final: it is never exported
     return verdict, key
+
+
+def _update(store: StateStore, doc_id: str, url: str, key: str, old_key: str | None, content: bool) -> Verdict:
+    """A corrected article is exported again under its id, marked `updated`; its first
+    version's keys and bands stay, so a copy of either version is still a duplicate."""
+    if old_key is None or old_key == key:
+        # Unchanged, or its first fetch was dropped as a duplicate: never a new document.
+        return Verdict("unchanged" if old_key else "duplicate_url")
+    owner = store.claim_key(key, doc_id) if content else None
+    if owner is not None and owner != doc_id:
+        return Verdict("duplicate", owner)   # the new text is another document's
+    store.begin(doc_id, url, key, update=True)
+    return Verdict(None, update=True)
 
 
 def _claim(store: StateStore, doc_id: str, url: str, text: str, key: str, key_text: str,
@@ -159,6 +182,7 @@ class DedupePipeline:
         # Connected after the feed exports' own handler (extensions are built before the
         # pipelines), so a document is in the feed before its claims become final.
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def item_scraped(self, item, response, spider):  # noqa: ARG002 (the signal's arguments)
@@ -166,16 +190,36 @@ class DedupePipeline:
         if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
             try:
                 self.store.done(item["id"])
+                self._remember(response)
             except StoreUnavailable as exc:
                 stop_crawl(self.crawler, exc)  # left provisional: the next run settles it
+
+    def item_dropped(self, item, response, exception, spider):  # noqa: ARG002
+        if getattr(exception, "reason", None) in REMEMBERED_DROPS:
+            try:
+                self._remember(response)
+            except StoreUnavailable:
+                pass  # only a page fetched again next run
+
+    def _remember(self, response) -> None:
+        """The URLs that led to a final outcome (the requested one and every redirect hop),
+        so that the next run does not fetch the page again to learn the same thing."""
+        if response is None:
+            return
+        for url in {response.url, *response.meta.get("redirect_urls", ())}:
+            self.store.claim_url(clean_url(url))
 
     def process_item(self, page):
         page.id = doc_id(page.url)
         try:
-            verdict, page.text_hash = check(self.store, page.id, page.url, page.text, self.config, self.content)
+            verdict, page.text_hash = check(self.store, page.id, page.url, page.text, self.config,
+                                            self.content, refetch=page.refetch)
         except StoreUnavailable as exc:
             stop_crawl(self.crawler, exc)
             raise StateUnavailable(str(exc), page.fetched_url) from exc
         if verdict.duplicate:
             raise BY_REASON[verdict.duplicate](f"of {verdict.of}" if verdict.of else page.url, page.fetched_url)
+        if verdict.update:
+            page.updated = page.crawled_at
+            self.crawler.stats.inc_value("docs/updated")
         return page

@@ -29,4 +29,5 @@ class DocumentPipeline:
             word_count=word_count(text),
             text_hash=page.text_hash,
             crawled_at=page.crawled_at,
+            updated=page.updated,
         )

@@ -47,10 +47,15 @@ class NearDuplicate(Drop):
     reason = "near_duplicate"
 
 
+class Unchanged(Drop):
+    """A re-fetched article (REFETCH_HOURS) whose text has not changed since its export."""
+    reason = "unchanged"
+
+
 class StateUnavailable(Drop):
     """The state store stopped answering: the crawl is being stopped, and the page is left
     for the next run (nothing was marked done for it)."""
     reason = "state_unavailable"
 
 
-BY_REASON = {cls.reason: cls for cls in (DuplicateURL, Duplicate, NearDuplicate)}
+BY_REASON = {cls.reason: cls for cls in (DuplicateURL, Duplicate, NearDuplicate, Unchanged)}

@@ -57,7 +57,13 @@ def stop_crawl(crawler, exc: Exception) -> None:
 logger = logging.getLogger(__name__)
 
 
+def owner_of(holder: dict) -> str:
+    return f"{holder.get('host')}:{holder.get('pid')}:{holder.get('since')}"
+
+
 class StateStore(ABC):
+    owner: str | None = None   # this worker, once it has joined
+    shared = False             # whether several processes are meant to crawl with it at once
     @abstractmethod
     def claim_url(self, url: str) -> bool:
         """Record an article URL; False if it was already recorded."""
@@ -77,31 +83,62 @@ class StateStore(ABC):
         return its id; else store this document's bands and signature and return None."""
 
     @abstractmethod
-    def begin(self, doc_id: str, url: str) -> None:
-        """A document starts claiming: until `done`, its claims are provisional."""
+    def begin(self, doc_id: str, url: str, text_hash: str | None = None, update: bool = False) -> None:
+        """A document starts claiming: until `done`, its claims are provisional and owned by
+        this worker. `text_hash` is recorded for the URL when the document is done (kept);
+        `update` marks a re-fetched article whose URL is already final."""
 
     @abstractmethod
-    def done(self, doc_id: str) -> None:
-        """The document is in the feed (or was dropped): its claims are final."""
+    def done(self, doc_id: str, kept: bool = True) -> None:
+        """The document is in the feed (`kept`) or was dropped: its claims are final."""
+
+    @abstractmethod
+    def article(self, url: str) -> tuple[str | None, float | None] | None:
+        """For an exported article URL: (text hash, time of its first export); None if the
+        URL was never recorded. What a re-fetch compares against."""
 
     @abstractmethod
     def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
-        """Settle the documents an interrupted run began but never marked done: those the
-        last run's feeds hold (`exported`: killed between the feed's write and the mark)
+        """Settle the documents that workers no longer alive began but never marked done:
+        those their feeds hold (`exported`: killed between the feed's write and the mark)
         are done; the others' claims are released, so this run fetches them again.
-        Returns how many were released."""
+        Returns how many were released. Live workers' documents are left alone."""
+
+    # --- workers: who is crawling with this store right now --------------------------
+
+    def join(self, holder: dict) -> None:
+        """Register this process ({"host", "pid", "since"}) as a live worker: its pending
+        claims and feeds are its own until it stops answering (see `lock_alive`)."""
+        self.owner = owner_of(holder)
+        self._set_worker(self.owner, holder)
+
+    def heartbeat(self, holder: dict) -> None:
+        self._set_worker(owner_of(holder), holder)
+        self.refresh_lock(holder)
+
+    @abstractmethod
+    def _set_worker(self, owner: str, holder: dict) -> None:
+        """Record the worker with the time now as its heartbeat."""
+
+    @abstractmethod
+    def leave(self, holder: dict) -> None:
+        """The worker stops: remove it from the live ones."""
+
+    @abstractmethod
+    def live_workers(self) -> list[dict]:
+        """The holders of the workers that still answer."""
 
     @abstractmethod
     def note_feed(self, path: str) -> None:
-        """A local feed file this run writes: what `recover` looks in after a crash."""
+        """A local feed file this worker writes: what `recover` looks in after a crash."""
 
     @abstractmethod
     def feeds(self) -> list[str]:
-        """The feed files noted since the last recovery."""
+        """The feed files noted by workers no longer alive."""
 
     @abstractmethod
     def forget_feeds(self) -> None:
-        """Clear the noted feed files (after recovery, before this run notes its own)."""
+        """Clear the feed files of workers no longer alive (after recovery)."""
 
     @abstractmethod
     def acquire_lock(self, holder: dict) -> dict | None:
@@ -129,13 +166,15 @@ class StateStore(ABC):
 class SQLiteStore(StateStore):
     SCHEMA = """
         CREATE TABLE IF NOT EXISTS params (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS urls (url TEXT PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS urls (url TEXT PRIMARY KEY, text_hash TEXT, seen_at REAL);
         CREATE TABLE IF NOT EXISTS content_keys (key TEXT PRIMARY KEY, doc_id TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS bands (band BLOB NOT NULL, doc_id TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS bands_band ON bands (band);
         CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
-        CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL, owner TEXT,
+                                            text_hash TEXT, updating INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY, owner TEXT);
+        CREATE TABLE IF NOT EXISTS workers (owner TEXT PRIMARY KEY, holder TEXT NOT NULL, heartbeat REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS run_lock (one INTEGER PRIMARY KEY CHECK (one = 1), holder TEXT NOT NULL,
                                              heartbeat REAL NOT NULL);
     """
@@ -149,11 +188,30 @@ class SQLiteStore(StateStore):
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(self.SCHEMA)
+            self._migrate()
         except (sqlite3.DatabaseError, OSError) as exc:
             raise StateError(f"cannot open state store {self.path}: {exc}") from exc
 
+    # Columns added after the first release: a state file from then gains them, empty.
+    ADDED_COLUMNS = {
+        "urls": {"text_hash": "TEXT", "seen_at": "REAL"},
+        "pending": {"owner": "TEXT", "text_hash": "TEXT", "updating": "INTEGER NOT NULL DEFAULT 0"},
+        "feeds": {"owner": "TEXT"},
+    }
+
+    def _migrate(self) -> None:
+        for table, columns in self.ADDED_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
     def claim_url(self, url: str) -> bool:
         return self.db.execute("INSERT OR IGNORE INTO urls (url) VALUES (?)", (url,)).rowcount == 1
+
+    def article(self, url):
+        row = self.db.execute("SELECT text_hash, seen_at FROM urls WHERE url = ?", (url,)).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def has_url(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None
@@ -181,11 +239,23 @@ class SQLiteStore(StateStore):
                                 [(band, doc_id) for band in bands])
         return None
 
-    def begin(self, doc_id: str, url: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO pending (doc_id, url) VALUES (?, ?)", (doc_id, url))
+    def begin(self, doc_id, url, text_hash=None, update=False):
+        self.db.execute("INSERT OR REPLACE INTO pending (doc_id, url, owner, text_hash, updating) "
+                        "VALUES (?, ?, ?, ?, ?)", (doc_id, url, self.owner, text_hash, int(update)))
 
-    def done(self, doc_id: str) -> None:
-        self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+    def done(self, doc_id, kept=True):
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if kept:
+                self._settle(doc_id)
+            self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+
+    def _settle(self, doc_id: str) -> None:
+        """The document is exported: its URL now answers for this text (the first export's
+        time is kept, so an article's age is counted from when it was first exported)."""
+        self.db.execute("UPDATE urls SET text_hash = p.text_hash, seen_at = COALESCE(urls.seen_at, ?) "
+                        "FROM pending p WHERE p.doc_id = ? AND urls.url = p.url AND p.text_hash IS NOT NULL",
+                        (time.time(), doc_id))
 
     def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
         try:
@@ -194,18 +264,38 @@ class SQLiteStore(StateStore):
             raise StateError(f"state store {self.path} is in use ({exc}): is another crawl "
                              f"with the same STATE_URI running?") from exc
 
+    def _dead_owners_clause(self) -> tuple[str, list]:
+        live = [owner_of(h) for h in self.live_workers()]
+        return f"(owner IS NULL OR owner NOT IN ({','.join('?' * len(live))}))", live
+
     def _recover(self, exported: Callable[[str], bool]) -> int:
+        released = 0
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            rows = [(d, u) for d, u in self.db.execute("SELECT doc_id, url FROM pending").fetchall()
-                    if not exported(d)]
-            for doc_id, url in rows:
-                self.db.execute("DELETE FROM urls WHERE url = ?", (url,))
-                self.db.execute("DELETE FROM content_keys WHERE doc_id = ?", (doc_id,))
-                self.db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
-                self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc_id,))
-            self.db.execute("DELETE FROM pending")
-        return len(rows)
+            dead, live = self._dead_owners_clause()
+            rows = self.db.execute(f"SELECT doc_id, url, updating FROM pending WHERE {dead}", live).fetchall()
+            for doc_id, url, updating in rows:
+                if exported(doc_id):
+                    self._settle(doc_id)
+                elif not updating:  # an update's URL stays final: only the new version is lost
+                    released += 1
+                    self.db.execute("DELETE FROM urls WHERE url = ?", (url,))
+                    self.db.execute("DELETE FROM content_keys WHERE doc_id = ?", (doc_id,))
+                    self.db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
+                    self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc_id,))
+                self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+        return released
+
+    def _set_worker(self, owner, holder):
+        self.db.execute("INSERT OR REPLACE INTO workers (owner, holder, heartbeat) VALUES (?, ?, ?)",
+                        (owner, json.dumps(holder), time.time()))
+
+    def leave(self, holder):
+        self.db.execute("DELETE FROM workers WHERE owner = ?", (owner_of(holder),))
+
+    def live_workers(self):
+        rows = self.db.execute("SELECT holder, heartbeat FROM workers").fetchall()
+        return [json.loads(h) for h, beat in rows if lock_alive(json.loads(h), beat)]
 
     def acquire_lock(self, holder: dict) -> dict | None:
         try:
@@ -228,13 +318,15 @@ class SQLiteStore(StateStore):
         self.db.execute("DELETE FROM run_lock WHERE holder = ?", (json.dumps(holder),))
 
     def note_feed(self, path: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO feeds (path) VALUES (?)", (path,))
+        self.db.execute("INSERT OR REPLACE INTO feeds (path, owner) VALUES (?, ?)", (path, self.owner))
 
     def feeds(self) -> list[str]:
-        return [row[0] for row in self.db.execute("SELECT path FROM feeds ORDER BY path")]
+        dead, live = self._dead_owners_clause()
+        return [row[0] for row in self.db.execute(f"SELECT path FROM feeds WHERE {dead} ORDER BY path", live)]
 
     def forget_feeds(self) -> None:
-        self.db.execute("DELETE FROM feeds")
+        dead, live = self._dead_owners_clause()
+        self.db.execute(f"DELETE FROM feeds WHERE {dead}", live)
 
     def ensure_param(self, name: str, value: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO params (name, value) VALUES (?, ?)", (name, value))

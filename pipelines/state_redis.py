@@ -13,10 +13,11 @@ from typing import Callable, Sequence
 
 import redis
 
-from pipelines.state import StateError, StateStore, StoreUnavailable, lock_alive
+from pipelines.state import StateError, StateStore, StoreUnavailable, lock_alive, owner_of
 
 
 class RedisStore(StateStore):
+    shared = True   # workers on many machines join one crawl (crawler/distributed.py)
     def __init__(self, uri: str, prefix: str = "arabic-news:"):
         self.uri = uri
         self.p = prefix
@@ -76,25 +77,53 @@ class RedisStore(StateStore):
             pipe.execute()
         return None
 
-    def begin(self, doc_id: str, url: str) -> None:
-        self._call(self.r.hset, self.p + "pending", doc_id, url)
+    def begin(self, doc_id, url, text_hash=None, update=False):
+        entry = {"url": url, "owner": self.owner, "hash": text_hash, "update": update}
+        self._call(self.r.hset, self.p + "pending", doc_id, json.dumps(entry))
 
-    def done(self, doc_id: str) -> None:
+    def _entry(self, raw: bytes) -> dict:
+        text = raw.decode()
+        # a store written before pending entries had owners holds the bare URL
+        return json.loads(text) if text.startswith("{") else {"url": text, "owner": None}
+
+    def done(self, doc_id, kept=True):
+        raw = self._call(self.r.hget, self.p + "pending", doc_id)
+        if kept and raw is not None:
+            self._settle(self._entry(raw))
         self._call(self.r.hdel, self.p + "pending", doc_id)
 
+    def _settle(self, entry: dict) -> None:
+        if entry.get("hash"):
+            old = self.article(entry["url"])
+            seen = old[1] if old and old[1] else time.time()
+            self._call(self.r.hset, self.p + "articles", entry["url"], json.dumps({"hash": entry["hash"], "seen": seen}))
+
+    def article(self, url):
+        raw = self._call(self.r.hget, self.p + "articles", url)
+        if raw is not None:
+            stored = json.loads(raw)
+            return stored["hash"], stored["seen"]
+        return (None, None) if self.has_url(url) else None
+
     def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
-        pending = self._call(self.r.hgetall, self.p + "pending")
+        live = {owner_of(h) for h in self.live_workers()}
         released = 0
-        for raw_id, raw_url in pending.items():
-            doc_id = raw_id.decode()
+        for raw_id, raw in self._call(self.r.hgetall, self.p + "pending").items():
+            doc_id, entry = raw_id.decode(), self._entry(raw)
+            if entry.get("owner") in live:
+                continue  # another worker's document, still in its hands
             if exported(doc_id):
+                self._settle(entry)
+                self._call(self.r.hdel, self.p + "pending", doc_id)
+                continue
+            if entry.get("update"):  # an update's URL stays final: only the new version is lost
                 self._call(self.r.hdel, self.p + "pending", doc_id)
                 continue
             released += 1
             key = self._call(self.r.hget, self.p + "doc_key", doc_id)
             bands = self._call(self.r.hget, self.p + "doc_bands", doc_id)
             with self.r.pipeline() as pipe:
-                pipe.srem(self.p + "urls", raw_url)
+                pipe.srem(self.p + "urls", entry["url"])
                 if key is not None:
                     pipe.hdel(self.p + "keys", key)
                 for band in (bands or b"").decode().split():
@@ -105,6 +134,17 @@ class RedisStore(StateStore):
                 pipe.hdel(self.p + "pending", doc_id)
                 self._call(pipe.execute)
         return released
+
+    def _set_worker(self, owner, holder):
+        self._call(self.r.hset, self.p + "workers", owner, json.dumps({**holder, "heartbeat": time.time()}))
+
+    def leave(self, holder):
+        self._call(self.r.hdel, self.p + "workers", owner_of(holder))
+
+    def live_workers(self):
+        workers = [json.loads(raw) for raw in self._call(self.r.hvals, self.p + "workers")]
+        return [{k: v for k, v in w.items() if k != "heartbeat"} for w in workers
+                if lock_alive(w, w.get("heartbeat", 0.0))]
 
     def acquire_lock(self, holder: dict) -> dict | None:
         key = self.p + "run_lock"
@@ -131,13 +171,20 @@ class RedisStore(StateStore):
             self._call(self.r.delete, key)
 
     def note_feed(self, path: str) -> None:
-        self._call(self.r.sadd, self.p + "feeds", path)
+        self._call(self.r.hset, self.p + "feed_files", path, self.owner or "")
+
+    def _dead_feeds(self) -> list[str]:
+        live = {owner_of(h) for h in self.live_workers()}
+        return sorted(p.decode() for p, owner in self._call(self.r.hgetall, self.p + "feed_files").items()
+                      if owner.decode() not in live)
 
     def feeds(self) -> list[str]:
-        return sorted(p.decode() for p in self._call(self.r.smembers, self.p + "feeds"))
+        return self._dead_feeds()
 
     def forget_feeds(self) -> None:
-        self._call(self.r.delete, self.p + "feeds")
+        dead = self._dead_feeds()
+        if dead:
+            self._call(self.r.hdel, self.p + "feed_files", *dead)
 
     def ensure_param(self, name: str, value: str) -> None:
         self._call(self.r.hsetnx, self.p + "params", name, value)

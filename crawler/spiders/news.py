@@ -7,6 +7,7 @@ become pages for the pipelines.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,8 +20,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.distributed import apply_shared_scheduler
 from crawler.extensions.docstats import count_drop
 from crawler.middlewares.network import PrivateNetworkBlocked
+from crawler.middlewares.seen import AlreadyStored
 from crawler.pages import apply_default_feed, page_from_response
 from crawler.seeds import Seed, SeedError, load_seeds
 from crawler.state import state_store
@@ -45,6 +48,7 @@ class NewsSpider(scrapy.Spider):
     def update_settings(cls, settings):
         super().update_settings(settings)
         apply_default_feed(settings)
+        apply_shared_scheduler(settings)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -56,6 +60,7 @@ class NewsSpider(scrapy.Spider):
         if contact:  # UserAgentMiddleware prefers the spider's user_agent attribute
             spider.user_agent = f"{crawler.settings.get('USER_AGENT')} (+{contact})"
         spider.skip_seen = crawler.settings.getbool("SKIP_SEEN_ARTICLES", True)
+        spider.refetch_hours = crawler.settings.getfloat("REFETCH_HOURS", 0)
         spider.asked = set()  # article URLs requested in this run
         spider.links = LinkExtractor(unique=True)
         return spider
@@ -174,28 +179,44 @@ class NewsSpider(scrapy.Spider):
         if key in self.asked:
             return  # found again in this run
         self.asked.add(key)
+        refetch = False
         try:
             seen = self.skip_seen and state_store(self.crawler).has_url(key)
+            if seen and self.refetch_hours:
+                refetch = self._young(state_store(self.crawler).article(key))
         except StoreUnavailable as exc:
             stop_crawl(self.crawler, exc)
             return
-        if seen:
+        if seen and not refetch:
             self.crawler.stats.inc_value("articles/skipped_seen")
             return
+        if refetch:
+            self.crawler.stats.inc_value("articles/refetched")
         yield scrapy.Request(url, self.parse_article, errback=self.on_error,
-                              meta={"seed": seed.name if seed else None, "hops": hops, "listed": listed})
+                             meta={"seed": seed.name if seed else None, "hops": hops, "listed": listed,
+                                   "refetch": refetch})
+
+    def _young(self, stored) -> bool:
+        """Whether an exported article is young enough to be fetched again for corrections."""
+        first_export = stored[1] if stored else None
+        return first_export is not None and time.time() - first_export < self.refetch_hours * 3600
 
     def parse_article(self, response: Response):
         seed = self._seed(response)
         page = page_from_response(self.crawler, response, seed)
         if page is None:
             return
+        page.refetch = response.meta.get("refetch", False)
         yield page
         # "read also" and related links lead to more articles of the site
         if seed and response.meta["hops"] < seed.max_depth and not response.meta.get("listed"):
             for link in self._site_links(response, seed):
                 if seed.is_article(link.url):
                     yield from self._article_request(link.url, seed, hops=response.meta["hops"] + 1)
+
+    def is_article_url(self, url: str) -> bool:
+        seed = self._seed_for(url)
+        return bool(seed and seed.is_article(url))
 
     def allows_private_network(self, request) -> bool:
         """A seed that allows private addresses covers its own hosts, whichever request goes
@@ -207,6 +228,8 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         message = str(failure.value)
+        if failure.check(AlreadyStored):
+            return
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
         elif failure.check(PrivateNetworkBlocked):

@@ -1,0 +1,150 @@
+"""Many machines: with STATE_URI=redis://..., every `scrapy crawl news` process joins one crawl.
+
+scrapy-redis shares the request queue and the request dupefilter through the same Redis
+that holds the state store, so the processes split the work and no page is requested
+twice. Two things scrapy-redis leaves to its users are settled here (FIELD-NOTES):
+
+- When a crawl starts and ends. The dupefilter must last one crawl, not forever: kept,
+  an hourly run would find its sitemaps "already seen". A worker that starts while no
+  live worker is in the crawl and the queue is empty starts a new crawl (a new dupefilter
+  key); otherwise it joins the running one, or resumes a killed one from its queue.
+- When a worker stops. Its own idleness is not enough (another worker may be about to
+  push links); it stops when the shared queue has stayed empty for WORKER_IDLE_TIMEOUT s.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urlparse
+
+from redis.exceptions import RedisError
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from crawler.dupefilter import RedirectLoopCounting
+from crawler.state import state_store
+from pipelines.state import StoreUnavailable, owner_of, stop_crawl
+
+logger = logging.getLogger(__name__)
+
+SHARED_SCHEMES = ("redis", "rediss", "unix")
+PREFIX = "arabic-news:"   # the state store's own key prefix (pipelines/state_redis.py)
+
+
+def apply_shared_scheduler(settings) -> None:
+    """From the spider's update_settings: a Redis STATE_URI shares the scheduler too
+    (SHARE_SCHEDULER=False keeps each process's queue its own)."""
+    uri = settings.get("STATE_URI") or ""
+    if urlparse(uri).scheme not in SHARED_SCHEMES or not settings.getbool("SHARE_SCHEDULER", True):
+        return
+    for name, value in {
+        "SCHEDULER": "crawler.distributed.SharedScheduler",
+        "DUPEFILTER_CLASS": "crawler.distributed.SharedDupeFilter",
+        "REDIS_URL": uri,
+        # Never delete the shared queue when one worker stops: the others still use it.
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_KEY": PREFIX + "%(spider)s:requests",
+        "SCHEDULER_DUPEFILTER_KEY": PREFIX + "%(spider)s:dupefilter",
+    }.items():
+        settings.set(name, value, priority="spider")
+
+
+class SharedDupeFilter(RedirectLoopCounting, RFPDupeFilter):
+    """scrapy-redis's dupefilter, counting redirect loops like the single-process one."""
+
+    @classmethod
+    def from_spider(cls, spider):
+        dupefilter = super().from_spider(spider)
+        dupefilter.crawler = spider.crawler
+        return dupefilter
+
+
+class SharedScheduler(Scheduler):
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        scheduler.idle_timeout = crawler.settings.getfloat("WORKER_IDLE_TIMEOUT", 30)
+        scheduler.last_busy = time.monotonic()
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider):
+        super().open(spider)
+        state_store(self.crawler)  # joins the store's live workers, if the pipelines have not yet
+        self.owner = owner_of(self.crawler.state_holder)
+        with self.server.lock(PREFIX + "crawl:lock", timeout=30, blocking_timeout=30):
+            members = self._live_members()
+            generation = self.server.get(PREFIX + "crawl:generation")
+            if generation is None or (not members and not len(self.queue)):
+                generation = self.server.incr(PREFIX + "crawl:generation")
+                self.server.delete(self.df.key + f":{int(generation) - 1}")  # the last crawl's
+                logger.info("starting crawl %s of the shared queue", int(generation))
+            else:
+                logger.info("joining crawl %s (%d other workers, %d requests queued)",
+                            int(generation), len(members), len(self.queue))
+            self.server.sadd(PREFIX + "crawl:workers", self.owner)
+        self.df.key = self.df.key + f":{int(generation)}"
+
+    def _live_members(self) -> set[str]:
+        """The other workers of the current crawl that still answer (a killed one is dropped)."""
+        live = {owner_of(h) for h in self.crawler.state_store.live_workers()}
+        members = {m.decode() for m in self.server.smembers(PREFIX + "crawl:workers")}
+        gone = members - live
+        if gone:
+            self.server.srem(PREFIX + "crawl:workers", *gone)
+        return (members & live) - {self.owner}
+
+    def close(self, reason):
+        try:
+            with self.server.lock(PREFIX + "crawl:lock", timeout=30, blocking_timeout=30):
+                self.server.srem(PREFIX + "crawl:workers", self.owner)
+                if not self._live_members() and not len(self.queue):
+                    self.server.delete(self.df.key)   # the crawl is over: its fingerprints go
+        except RedisError as exc:  # Redis gone: the next crawl's first worker cleans up
+            logger.warning("could not leave the shared crawl cleanly: %s", exc)
+        return super().close(reason)
+
+    # Redis gone mid-crawl: stop the crawl as the state store does (the pages in flight are
+    # left unclaimed, so the next run fetches them), instead of an unhandled error per call.
+
+    def _lost(self, exc: Exception):
+        stop_crawl(self.crawler, StoreUnavailable(f"the shared queue stopped answering: {exc}"))
+
+    def enqueue_request(self, request):
+        self.last_busy = time.monotonic()
+        try:
+            return super().enqueue_request(request)
+        except RedisError as exc:
+            self._lost(exc)
+            return False
+
+    def next_request(self):
+        try:
+            request = super().next_request()
+        except RedisError as exc:
+            self._lost(exc)
+            return None
+        if request is not None:
+            self.last_busy = time.monotonic()
+        return request
+
+    def has_pending_requests(self):
+        try:
+            return super().has_pending_requests()
+        except RedisError as exc:
+            self._lost(exc)
+            return False
+
+    def spider_idle(self, spider):
+        """This worker has nothing to do. Stop only once the shared queue has been empty
+        for the idle timeout: until then another worker may still push links."""
+        if self.has_pending_requests():
+            self.last_busy = time.monotonic()
+        if getattr(self.crawler, "state_store_lost", False):
+            return
+        if time.monotonic() - self.last_busy < self.idle_timeout:
+            raise DontCloseSpider
+        logger.info("the shared queue has been empty for %.0f s: this worker stops", self.idle_timeout)
