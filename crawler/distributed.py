@@ -6,8 +6,8 @@ twice. Two things scrapy-redis leaves to its users are settled here (FIELD-NOTES
 
 - When a crawl starts and ends. The dupefilter must last one crawl, not forever: kept,
   an hourly run would find its sitemaps "already seen". A worker that starts while no
-  live worker is in the crawl and the queue is empty starts a new crawl (a new dupefilter
-  key); otherwise it joins the running one, or resumes a killed one from its queue.
+  live worker is in the crawl starts a new crawl (a new dupefilter key, an empty queue);
+  otherwise it joins the running one.
 - When a worker stops. Its own idleness is not enough (another worker may be about to
   push links); it stops when the shared queue has stayed empty for WORKER_IDLE_TIMEOUT s.
 """
@@ -78,9 +78,16 @@ class SharedScheduler(Scheduler):
         with self.server.lock(PREFIX + "crawl:lock", timeout=30, blocking_timeout=30):
             members = self._live_members()
             generation = self.server.get(PREFIX + "crawl:generation")
-            if generation is None or (not members and not len(self.queue)):
+            if generation is None or not members:
+                # No live worker: a new crawl. What a crashed crawl left (its queue, its
+                # fingerprints, which include requests it lost in flight) is dropped: the
+                # seeds find every article again, and the state store skips the stored ones.
+                if len(self.queue):
+                    logger.info("dropping %d requests left by a crawl that stopped without finishing",
+                                len(self.queue))
+                    self.queue.clear()
                 generation = self.server.incr(PREFIX + "crawl:generation")
-                self.server.delete(self.df.key + f":{int(generation) - 1}")  # the last crawl's
+                self.server.delete(self.df.key + f":{int(generation) - 1}")
                 logger.info("starting crawl %s of the shared queue", int(generation))
             else:
                 logger.info("joining crawl %s (%d other workers, %d requests queued)",

@@ -62,6 +62,7 @@ class Page:
     id: str | None = None
     text_hash: str | None = None
     updated: str | None = None
+    sketch: Any = field(default=None, repr=False)   # key and MinHash, from the cleaning pool
 
     @property
     def text(self) -> str:

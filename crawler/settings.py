@@ -50,17 +50,25 @@ REMOTE_CONTROL_ENABLED = False
 
 # --- the cleaning pipeline ----------------------------------------------------------------
 ITEM_PIPELINES = {
-    "pipelines.extract.ExtractPipeline": 100,
-    "pipelines.boilerplate.BoilerplatePipeline": 200,
-    "pipelines.normalize.NormalizePipeline": 300,
-    "pipelines.language.LanguagePipeline": 400,
-    # quality before dedupe: a page dropped as not-an-article must not claim keys in the store
-    "pipelines.quality.QualityPipeline": 500,
+    # the CPU-heavy steps, in a pool of processes (CLEANING_STEPS, CLEANING_PROCESSES)
+    "pipelines.pool.CleaningPipeline": 100,
+    # the claims in the state store, where the store is: in the crawler process
     "pipelines.dedupe.DedupePipeline": 600,
     "pipelines.document.DocumentPipeline": 700,
 }
+# Steps of the cleaning pool, in order: each an item pipeline class whose process_item
+# takes a page and returns it or raises a drop. Add your own here to run it in the pool.
+CLEANING_STEPS = [
+    "pipelines.extract.ExtractPipeline",
+    "pipelines.boilerplate.BoilerplatePipeline",
+    "pipelines.normalize.NormalizePipeline",
+    "pipelines.language.LanguagePipeline",
+    # quality before dedupe: a page dropped as not-an-article must not claim keys in the store
+    "pipelines.quality.QualityPipeline",
+    "pipelines.dedupe.SketchStep",
+]
+CLEANING_PROCESSES = None      # worker processes for the cleaning steps; None: one per core; 0: none
 EXTRACT_PRUNE_XPATHS = []      # XPath expressions pruned from every page before extraction
-EXTRACT_IN_THREAD = True       # extraction off the reactor thread
 BOILERPLATE_MARKERS_FILE = ""  # a replacement for pipelines/markers.toml
 LANGUAGES = ["ar"]             # documents in other languages are dropped
 LANGUAGE_SAMPLE_CHARS = 1500

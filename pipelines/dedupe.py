@@ -97,21 +97,33 @@ class Verdict:
     update: bool = False    # kept as a new version of an article exported before
 
 
+@dataclass
+class Sketch:
+    """What dedupe needs of a text, computed once (in a cleaning process: `SketchStep`)."""
+    key: str               # the exact-duplicate key (hex digest of the key normalisation)
+    signature: np.ndarray  # its MinHash
+
+
+def sketch(text: str, config: MinHashConfig) -> Sketch:
+    key_text = normalize_key(text)
+    return Sketch(text_hash(text, key_text), signature(text, config, key_text))
+
+
 def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashConfig,
-          content: bool = True, refetch: bool = False) -> tuple[Verdict, str]:
+          content: bool = True, refetch: bool = False, known: Sketch | None = None) -> tuple[Verdict, str]:
     """Claim this document's URL and keys; returns the verdict and the text hash. A kept
     document's claims stay provisional (`store.begin`) until it is exported (`store.done`).
     A re-fetched article (`refetch`) whose URL is already exported is an update when its
     text changed, else `unchanged`."""
-    key_text = normalize_key(text)
-    key = text_hash(text, key_text)
+    known = known or sketch(text, config)
+    key = known.key
     stored = store.article(url) if refetch else None
     if stored is not None:
         return _update(store, doc_id, url, key, stored[0], content), key
     if store.has_url(url):
         return Verdict("duplicate_url"), key
     store.begin(doc_id, url, key)
-    verdict = _claim(store, doc_id, url, text, key, key_text, config, content)
+    verdict = _claim(store, doc_id, url, known, config, content)
     if verdict.duplicate:
         store.done(doc_id, kept=False)  # a dropped duplicate's claims are final: it is never exported
     return verdict, key
@@ -130,16 +142,16 @@ def _update(store: StateStore, doc_id: str, url: str, key: str, old_key: str | N
     return Verdict(None, update=True)
 
 
-def _claim(store: StateStore, doc_id: str, url: str, text: str, key: str, key_text: str,
-           config: MinHashConfig, content: bool) -> Verdict:
+def _claim(store: StateStore, doc_id: str, url: str, known: Sketch, config: MinHashConfig,
+           content: bool) -> Verdict:
     if not store.claim_url(url):
         return Verdict("duplicate_url")
     if not content:
         return Verdict(None)
-    owner = store.claim_key(key, doc_id)
+    owner = store.claim_key(known.key, doc_id)
     if owner is not None and owner != doc_id:
         return Verdict("duplicate", owner)
-    sig = signature(text, config, key_text)
+    sig = known.signature
     near = store.claim_near(
         doc_id, bands(sig, config), sig.astype(np.uint64).tobytes(),
         lambda other: similarity(sig, np.frombuffer(other, dtype=np.uint64)) >= config.threshold)
@@ -213,7 +225,7 @@ class DedupePipeline:
         page.id = doc_id(page.url)
         try:
             verdict, page.text_hash = check(self.store, page.id, page.url, page.text, self.config,
-                                            self.content, refetch=page.refetch)
+                                            self.content, refetch=page.refetch, known=page.sketch)
         except StoreUnavailable as exc:
             stop_crawl(self.crawler, exc)
             raise StateUnavailable(str(exc), page.fetched_url) from exc
@@ -222,4 +234,20 @@ class DedupePipeline:
         if verdict.update:
             page.updated = page.crawled_at
             self.crawler.stats.inc_value("docs/updated")
+        return page
+
+
+class SketchStep:
+    """A cleaning step (CLEANING_STEPS): the text's key and MinHash, computed where the
+    CPU is (a cleaning process), not on the crawler's thread that claims them."""
+
+    def __init__(self, config: MinHashConfig):
+        self.config = config
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(minhash_config_from_settings(crawler.settings))
+
+    def process_item(self, page):
+        page.sketch = sketch(page.text, self.config)
         return page

@@ -14,6 +14,9 @@ class Drop(DropItem):
         self.url = url
         super().__init__(f"{self.reason}: {detail}" + (f" <{url}>" if url else ""), log_level=log_level)
 
+    def __reduce__(self):  # drops travel back from the cleaning processes (pipelines/pool.py)
+        return (type(self), (self.detail, self.url, self.log_level))
+
 
 class ExtractFailed(Drop):
     reason = "extract_failed"

@@ -14,9 +14,7 @@ from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree
-from scrapy.utils.defer import maybe_deferred_to_future
 from trafilatura.utils import load_html
-from twisted.internet.threads import deferToThread
 
 from pipelines import dense, structured
 from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
@@ -688,26 +686,20 @@ def _drop_keep_tail(el) -> None:
 # --- Scrapy item pipeline -------------------------------------------------------------
 
 class ExtractPipeline:
-    """Runs extraction off the reactor thread, so a slow page does not stall downloads."""
+    """The first cleaning step (it runs in the cleaning pool: pipelines/pool.py)."""
 
-    def __init__(self, prune_xpaths: list[str], markers: Markers, in_thread: bool):
+    def __init__(self, prune_xpaths: list[str], markers: Markers):
         self.prune_xpaths = prune_xpaths
         self.markers = markers
-        self.in_thread = in_thread
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getlist("EXTRACT_PRUNE_XPATHS"), markers_from_settings(crawler.settings),
-                   crawler.settings.getbool("EXTRACT_IN_THREAD", True))
+        return cls(crawler.settings.getlist("EXTRACT_PRUNE_XPATHS"), markers_from_settings(crawler.settings))
 
-    async def process_item(self, page):
+    def process_item(self, page):
         prune = self.prune_xpaths + list(page.prune_xpaths)
         try:
-            if self.in_thread:
-                result = await maybe_deferred_to_future(
-                    deferToThread(extract, page.html, page.fetched_url, prune, self.markers))
-            else:
-                result = extract(page.html, page.fetched_url, prune, self.markers)
+            result = extract(page.html, page.fetched_url, prune, self.markers)
         except ExtractionError as exc:
             raise NoText(str(exc), page.fetched_url) from exc
         except Exception as exc:  # a hostile page must not stop the crawl: count it, log it

@@ -39,7 +39,9 @@ def test_text_source_and_keywords(seed_doc):
 def test_document_has_every_contract_field(seed_doc):
     doc, _ = seed_doc
     assert list(doc) == ["id", "url", "fetched_url", "site", "title", "text", "source", "keywords",
-                         "published", "author", "lang", "lang_score", "word_count", "text_hash", "crawled_at"]
+                         "published", "author", "lang", "lang_score", "word_count", "text_hash", "crawled_at",
+                         "updated"]
+    assert doc["updated"] is None   # a first export; a re-fetched correction has its time
     assert re.fullmatch(r"[0-9a-f]{40}", doc["id"]) and re.fullmatch(r"[0-9a-f]{40}", doc["text_hash"])
     assert doc["lang"] == "ar" and doc["lang_score"] > 0.9
 

@@ -1,0 +1,53 @@
+"""The cleaning pool (pipelines/pool.py): the same documents as the in-process path, and a
+process that dies costs only the page it held."""
+import json
+import os
+import subprocess
+import sys
+
+from conftest import FIXTURES, ROOT, read_jsonl, run_scrapy
+from dying_step import MARK
+
+ARTICLE = """<!DOCTYPE html><html lang="ar"><head><meta charset="utf-8"><title>{title}</title>
+<meta property="og:type" content="article"></head><body><article><h1>{title}</h1>
+<p>{body}</p><p>{body}</p><p>{body}</p></article>{extra}</body></html>"""
+BODY = ("أعلنت وزارة الزراعة اليوم عن خطة جديدة لدعم المزارعين في المناطق الجبلية، تشمل توزيع البذور "
+        "وتوفير قروض ميسرة وتدريب الشباب على أساليب الري الحديثة التي توفر المياه في مواسم الجفاف {n}")
+
+
+def without_time(doc):
+    return {k: v for k, v in doc.items() if k != "crawled_at"}
+
+
+def test_the_pool_gives_the_same_documents_as_the_in_process_path(cleaned, tmp_path):
+    out = tmp_path / "in-process.jsonl"
+    run_scrapy("clean", str(FIXTURES / "site"), "-O", str(out), "-s", "DEDUPE_ENABLED=False",
+               "-s", "CLEANING_PROCESSES=0")
+    local = {d["fetched_url"].split("/fixtures/site", 1)[1]: without_time(d) for d in read_jsonl(out)}
+    pooled = {path: without_time(d) for path, d in cleaned.items()}   # the default: one process per core
+    assert len(local) > 50 and pooled == local
+
+
+def test_a_cleaning_process_that_dies_costs_only_its_page(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(8):
+        extra = f"<!-- {MARK} -->" if n == 3 else ""
+        (pages / f"{n}.html").write_text(
+            ARTICLE.format(title=f"خطة زراعية رقم {n}", body=BODY.format(n=n) * 3, extra=extra), encoding="utf-8")
+    out, summary = tmp_path / "docs.jsonl", tmp_path / "summary.json"
+    steps = ",".join(["dying_step.DieOnMarkedPage", "pipelines.extract.ExtractPipeline",
+                      "pipelines.boilerplate.BoilerplatePipeline", "pipelines.normalize.NormalizePipeline",
+                      "pipelines.language.LanguagePipeline", "pipelines.quality.QualityPipeline",
+                      "pipelines.dedupe.SketchStep"])
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "clean", str(pages), "-O", str(out), "-s", f"SUMMARY_FILE={summary}",
+         "-s", f"CLEANING_STEPS={steps}", "-s", "CLEANING_PROCESSES=2", "-s", "DEDUPE_ENABLED=False"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    kept = sorted(d["fetched_url"].rsplit("/", 1)[1] for d in read_jsonl(out))
+    assert kept == [f"{n}.html" for n in range(8) if n != 3]
+    report = json.loads(summary.read_text(encoding="utf-8"))
+    assert report["dropped"] == {"worker_died": 1}
+    assert "cleaning process" in proc.stderr and "died" in proc.stderr
