@@ -115,4 +115,12 @@ FEED_EXPORTERS = {
     "jsonlines": "crawler.exporters.FlushingJsonLinesItemExporter",
     "jsonl": "crawler.exporters.FlushingJsonLinesItemExporter",
     "txt": "crawler.exporters.TxtItemExporter",
+    "csv": "crawler.exporters.CsvJsonListsItemExporter",   # keywords as a JSON array
+    "xml": "crawler.exporters.XmlNullsItemExporter",       # null as an empty element
+    "parquet": "crawler.exporters.ParquetItemExporter",
 }
+
+# --- parquet feed -------------------------------------------------------------------------
+# Documents per Parquet row group: the exporter holds at most this many in memory; the file
+# is readable only once the feed closes, so bound a long run with FEED_EXPORT_BATCH_ITEM_COUNT.
+PARQUET_ROW_GROUP_SIZE = 1000
