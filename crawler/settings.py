@@ -97,6 +97,9 @@ EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,
     "crawler.extensions.feeds.CheckedFeedExporter": 0,
     "crawler.extensions.docstats.DocStats": 100,
+    # WARC_DIR: every raw response to WARC files; an extension on response_downloaded, not a
+    # middleware, so it sees each response as received, before any process_response
+    "crawler.extensions.warcarchive.WarcArchive": 300,
     "crawler.extensions.summary.CrawlSummary": 200,
 }
 SUMMARY_FILE = ""              # also write the end-of-run summary here, as JSON
@@ -124,3 +127,8 @@ FEED_EXPORTERS = {
 # Documents per Parquet row group: the exporter holds at most this many in memory; the file
 # is readable only once the feed closes, so bound a long run with FEED_EXPORT_BATCH_ITEM_COUNT.
 PARQUET_ROW_GROUP_SIZE = 1000
+
+# --- WARC archive of the raw responses (crawler/extensions/warcarchive.py, crawler/warc.py) ---
+WARC_DIR = ""                  # a folder to archive every raw response to; empty: no archive
+WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file past this, so no one file grows without bound
+WARC_PREFIX = "arabic-news"    # file names <prefix>-<timestamp>-<serial>.warc.gz tell whose crawl it was

@@ -1,24 +1,36 @@
-"""`scrapy clean PATH... -o FILE`: the crawl's pipelines over saved HTML pages."""
+"""`scrapy clean PATH... -o FILE`: the crawl's pipelines over saved HTML pages and WARC archives."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import scrapy
+from scrapy import signals
 from scrapy.commands import BaseRunSpiderCommand
-from scrapy.exceptions import UsageError
+from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
+from crawler.extensions.docstats import count_drop
 from crawler.pages import apply_default_feed, page_from_response
+from crawler.warc import WarcRecordError, index_responses, is_warc, load_response
+
+logger = logging.getLogger(__name__)
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
 
+def _wanted(path: Path) -> bool:
+    return path.suffix.lower() in HTML_SUFFIXES or is_warc(path)
+
+
 def html_files(paths: list[str]) -> list[Path]:
-    """The HTML files named, and those under the folders named, in a stable order."""
+    """The HTML and WARC files named, and those under the folders named, in a stable order."""
     found: list[Path] = []
     for arg in paths:
         path = Path(arg)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in HTML_SUFFIXES and p.is_file()))
+            found.extend(sorted(p for p in path.rglob("*") if _wanted(p) and p.is_file()))
         elif path.is_file():
             found.append(path)
         else:
@@ -26,9 +38,79 @@ def html_files(paths: list[str]) -> list[Path]:
     return found
 
 
+class WarcReplayMiddleware:
+    """Answers a request from the archive record it names (`meta["warc"] = (path, offset)`),
+    so an archived response takes a crawled page's path from here on: the downloader
+    middlewares' process_response (HttpCompressionMiddleware decodes the body), the
+    spider, the pipelines. It runs first, so nothing after it (the private-network guard,
+    a download handler) sees the request: an archived page is never fetched again."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        where = request.meta.get("warc")
+        if where is None:
+            return None   # a saved HTML file, through the file:// handler
+        path, offset = where
+        try:
+            return load_response(path, offset, request, self.maxsize)
+        except WarcRecordError as exc:
+            logger.warning("WARC: %s <%s>: %s", exc.reason, request.url, exc)
+            count_drop(self.crawler, exc.reason, request.url, str(exc))
+            raise IgnoreRequest(str(exc)) from exc
+
+
+class OneAtATime:
+    """Archived pages go through the pipelines one at a time, in archive order. Dedupe keeps
+    the first of two copies it sees: the crawl saw them in the order it downloaded them,
+    which is the archive's order, so the same copy is kept. Many at a time, extraction
+    threads finish in any order and the other copy may win.
+
+    A page is done when the pipelines have kept, dropped or failed it, or when it never
+    reached them (errback, an error in the callback, no page from the response)."""
+
+    def __init__(self, crawler):
+        self.seq = 0
+        self._done: Deferred | None = None
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error, signals.spider_error):
+            crawler.signals.connect(self._response_done, signal=signal)
+        crawler.signals.connect(self._request_done, signal=signals.request_dropped)
+        crawler.signals.connect(self._release, signal=signals.spider_closed)
+
+    async def next(self) -> int:
+        """Waits for the page before; returns the number of the next one."""
+        if self._done is not None and not self._done.called:
+            await maybe_deferred_to_future(self._done)
+        self.seq += 1
+        self._done = Deferred()
+        return self.seq
+
+    def done(self, meta) -> None:
+        if meta.get("warc_seq") == self.seq:
+            self._release()
+
+    def _release(self, *args, **kwargs) -> None:
+        if self._done is not None and not self._done.called:
+            self._done.callback(None)
+
+    def _response_done(self, response=None, **kwargs) -> None:
+        if response is not None:
+            self.done(response.meta)
+
+    def _request_done(self, request, **kwargs) -> None:
+        self.done(request.meta)
+
+
 class CleanSpider(scrapy.Spider):
-    """Reads local files through Scrapy's file:// handler, so the pages take exactly the
-    path a crawled page takes: same encoding detection, same pipelines, same stats."""
+    """Reads local files through Scrapy's file:// handler, and archived responses through
+    WarcReplayMiddleware, so the pages take exactly the path a crawled page takes: same
+    encoding detection, same pipelines, same stats."""
 
     name = "clean"
     custom_settings = {
@@ -46,19 +128,63 @@ class CleanSpider(scrapy.Spider):
     def update_settings(cls, settings):
         super().update_settings(settings)
         apply_default_feed(settings)
+        # Before every other downloader middleware (the first is at 50); at spider priority,
+        # as the runner merges the project's settings into the crawler again at its own.
+        settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                                WarcReplayMiddleware: 10}, priority="spider")
 
     def __init__(self, files: list[Path] | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.files = files or []
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.in_order = OneAtATime(crawler)
+        return spider
+
     async def start(self):
         for path in self.files:
-            yield scrapy.Request(path.resolve().as_uri(), self.parse_page, dont_filter=True)
+            if is_warc(path):
+                async for request in self._archived(path):
+                    yield request
+            else:
+                yield scrapy.Request(path.resolve().as_uri(), self.parse_page, dont_filter=True)
+
+    async def _archived(self, path: Path):
+        """A request per HTML response record, found as the archive is read, one at a
+        time: a 1 GB archive is never held in memory."""
+        stats = self.crawler.stats
+        for entry in index_responses(path):
+            if entry.skip == "corrupt":
+                logger.warning("WARC: %s is unreadable from offset %d: %s", path, entry.offset, entry.detail)
+                count_drop(self.crawler, "warc_corrupt", str(path), entry.detail)
+            elif entry.skip == "truncated":
+                logger.warning("WARC: record of %s is cut off (%s)", entry.url, entry.detail)
+                count_drop(self.crawler, "warc_truncated", entry.url, entry.detail)
+            elif entry.skip:
+                stats.inc_value(f"warc/skipped_{entry.skip}")
+            else:
+                stats.inc_value("warc/responses")
+                seq = await self.in_order.next()
+                # dont_redirect: a meta refresh must not lead cleaning out to the web
+                yield scrapy.Request(entry.url, self.parse_page, errback=self.on_error, dont_filter=True,
+                                     meta={"warc": (str(path), entry.offset), "warc_seq": seq,
+                                           "warc_date": entry.date, "dont_redirect": True})
 
     def parse_page(self, response):
         page = page_from_response(self.crawler, response)
-        if page is not None:
-            yield page
+        if page is None:
+            self.in_order.done(response.meta)
+            return
+        if "warc_date" in response.meta:
+            # From an archive, the page was crawled when the archive says, not now.
+            page.crawled_at = response.meta["warc_date"] or page.crawled_at
+        yield page
+
+    def on_error(self, failure):
+        # Already logged and counted where it failed (WarcReplayMiddleware, HttpCompressionMiddleware).
+        self.in_order.done(failure.request.meta)
 
 
 class Command(BaseRunSpiderCommand):
@@ -68,14 +194,14 @@ class Command(BaseRunSpiderCommand):
         return "[options] PATH [PATH ...]"
 
     def short_desc(self):
-        return "Clean saved HTML pages (files or folders) with the crawl's pipelines"
+        return "Clean saved HTML pages and WARC archives (files or folders) with the crawl's pipelines"
 
     def run(self, args, opts):
         if not args:
-            raise UsageError("give at least one HTML file or folder")
+            raise UsageError("give at least one HTML or WARC file, or a folder")
         files = html_files(args)
         if not files:
-            raise UsageError(f"no .html/.htm files under {' '.join(args)}", print_help=False)
+            raise UsageError(f"no .html/.htm/.warc/.warc.gz files under {' '.join(args)}", print_help=False)
         crawler = self._create_crawler(CleanSpider)
         self.crawler_process.crawl(crawler, files=files, **opts.spargs)
         self.crawler_process.start()
