@@ -27,18 +27,18 @@ class SeenRedirectFilter:
 
     def process_request(self, request):
         if not request.meta.get("redirect_urls") or request.meta.get("refetch"):
-            return None
+            return
         # a section link may redirect to an article too: the seed's pattern says which it is
         is_article = getattr(self.crawler.spider, "is_article_url", None)
         if getattr(request.callback, "__name__", "") != "parse_article" and not (is_article and is_article(request.url)):
-            return None
+            return
         if not self.crawler.settings.getbool("SKIP_SEEN_ARTICLES", True):
-            return None
+            return
         try:
             seen = state_store(self.crawler).has_url(clean_url(request.url))
         except StoreUnavailable:
-            return None  # the pipelines stop the crawl; nothing to decide here
+            return  # the pipelines stop the crawl; nothing to decide here
         if seen:
             self.crawler.stats.inc_value("articles/skipped_seen")
             raise AlreadyStored(f"redirects to an article already stored: {request.url}")
-        return None
+        return
