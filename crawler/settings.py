@@ -24,6 +24,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy (2.13+) starts this many asyncio tasks for the output of every response; an article
+# yields one page and a few links, so Scrapy's 100 cost more to start than they ever do.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_TIMEOUT = 30
 # Never connect to loopback, private, link-local (cloud metadata) or reserved addresses, as
 # resolved, redirects included (crawler/middlewares/network.py); seeds may allow it for themselves.
@@ -100,9 +103,13 @@ EXTENSIONS = {
     # WARC_DIR: every raw response to WARC files; an extension on response_downloaded, not a
     # middleware, so it sees each response as received, before any process_response
     "crawler.extensions.warcarchive.WarcArchive": 300,
-    "crawler.extensions.summary.CrawlSummary": 200,
+    # the per-site report and the close-time checks (crawler/extensions/report.py, checks.py)
+    "crawler.extensions.report.CrawlReport": 200,
+    # the periodic progress line in the crawl's own terms replaces Scrapy's
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.extensions.report.ProgressStats": 0,
 }
-SUMMARY_FILE = ""              # also write the end-of-run summary here, as JSON
+SUMMARY_FILE = ""              # also write the end-of-run report here, as JSON
 LOG_FORMATTER = "crawler.extensions.docstats.QuietDropsLogFormatter"
 LOG_LEVEL = "INFO"
 
@@ -132,3 +139,19 @@ PARQUET_ROW_GROUP_SIZE = 1000
 WARC_DIR = ""                  # a folder to archive every raw response to; empty: no archive
 WARC_MAX_SIZE = 1_000_000_000  # bytes; a new file past this, so no one file grows without bound
 WARC_PREFIX = "arabic-news"    # file names <prefix>-<timestamp>-<serial>.warc.gz tell whose crawl it was
+
+# --- crawl report and close-time checks (crawler/extensions/report.py, checks.py) ---------
+# The report JSON goes beside the first local feed (out.jsonl -> out.report.json), where
+# whoever reads the feed finds it; False: only to SUMMARY_FILE, if set.
+REPORT_BESIDE_FEED = True
+# Checks judge each site the seeds name when the spider closes; a failed one is logged at
+# ERROR and makes `scrapy crawl` exit with 1, so cron and Scrapyd runs fail visibly.
+CHECKS_ENABLED = True
+# Fewer kept documents means the site yields nothing (a run that found only stored articles passes).
+CHECK_MIN_DOCUMENTS_PER_SITE = 1
+# More failed pages (fetch errors, HTTP errors, pipeline errors) than this share: down or blocking us.
+CHECK_MAX_FAILED_SHARE = 0.5
+# Least share of a site's kept documents with the field non-empty: less is a changed layout.
+CHECK_MIN_COVERAGE = {"text": 1.0, "title": 0.9, "published": 0.8}
+# Coverage is judged only from this many kept documents per site: a share of two says nothing.
+CHECK_COVERAGE_MIN_DOCUMENTS = 10

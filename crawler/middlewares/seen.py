@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.extensions.docstats import count_seen
 from crawler.state import state_store
 from pipelines.state import StoreUnavailable
 from pipelines.urls import clean_url
@@ -39,6 +40,6 @@ class SeenRedirectFilter:
         except StoreUnavailable:
             return  # the pipelines stop the crawl; nothing to decide here
         if seen:
-            self.crawler.stats.inc_value("articles/skipped_seen")
+            count_seen(self.crawler, request.url)
             raise AlreadyStored(f"redirects to an article already stored: {request.url}")
         return
