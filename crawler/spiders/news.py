@@ -21,7 +21,8 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.distributed import apply_shared_scheduler
-from crawler.extensions.docstats import count_drop
+from crawler.extensions.docstats import count_drop, count_seen
+from crawler.links import page_links
 from crawler.middlewares.network import PrivateNetworkBlocked
 from crawler.middlewares.seen import AlreadyStored
 from crawler.pages import apply_default_feed, page_from_response
@@ -188,7 +189,7 @@ class NewsSpider(scrapy.Spider):
             stop_crawl(self.crawler, exc)
             return
         if seen and not refetch:
-            self.crawler.stats.inc_value("articles/skipped_seen")
+            count_seen(self.crawler, key)
             return
         if refetch:
             self.crawler.stats.inc_value("articles/refetched")
@@ -209,10 +210,11 @@ class NewsSpider(scrapy.Spider):
         page.refetch = response.meta.get("refetch", False)
         yield page
         # "read also" and related links lead to more articles of the site
+        # (read from the bytes: a full parse here would hold the crawler's thread ~10 ms)
         if seed and response.meta["hops"] < seed.max_depth and not response.meta.get("listed"):
-            for link in self._site_links(response, seed):
-                if seed.is_article(link.url):
-                    yield from self._article_request(link.url, seed, hops=response.meta["hops"] + 1)
+            for url in page_links(response.body, response.url, response.encoding):
+                if self._on_site(url, seed) and seed.is_article(url):
+                    yield from self._article_request(url, seed, hops=response.meta["hops"] + 1)
 
     def is_article_url(self, url: str) -> bool:
         seed = self._seed_for(url)
@@ -256,9 +258,13 @@ class NewsSpider(scrapy.Spider):
         """Links to the seed's own domains (hosts compared without ports, unlike
         LinkExtractor's allow_domains)."""
         for link in self.links.extract_links(response):
-            host = (urlsplit(link.url).hostname or "").lower()
-            if any(host == d or host.endswith("." + d) for d in seed.allowed_domains):
+            if self._on_site(link.url, seed):
                 yield link
+
+    @staticmethod
+    def _on_site(url: str, seed: Seed) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in seed.allowed_domains)
 
     # --- seeds -----------------------------------------------------------------------
 
