@@ -26,7 +26,7 @@ from pipelines.markers import (
     default_markers,
     markers_from_settings,
 )
-from pipelines.normalize import normalize_key
+from pipelines.normalize import normalize_key, short_key
 from pipelines.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
 
     canonical = _canonical(tree, url)
     jsonld = list(_jsonld_objects(tree))
-    link_keys = frozenset(k for k in (normalize_key(a.text_content()) for a in tree.iter("a"))
+    link_keys = frozenset(k for k in (short_key(a.text_content()) for a in tree.iter("a"))
                           if len(k.split()) >= 2)
     labels = _labels(tree)
     tag_links = _tag_links(tree, labels, markers)
@@ -498,7 +498,7 @@ def _labels(tree) -> list[tuple[etree._Element, str]]:
         if not text and len(el) and el[0].tag != "a":
             text = (el[0].text or "").strip()  # <p><strong>الوسوم:</strong> ...
         if text:
-            key = normalize_key(text[:40])
+            key = short_key(text[:40])
             if key:
                 out.append((el, key))
     return out

@@ -7,6 +7,7 @@ and is never shown. Both tables live here and nowhere else.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 
 # Persian/Urdu letter shapes that careless Arabic editors type; in Arabic text they are
@@ -85,6 +86,17 @@ def normalize_key(text: str) -> str:
             text = _presentation_forms_to_base(text)
         text = text.translate(_KEY_TABLE)
     return NON_WORD.sub(" ", text.casefold()).strip()
+
+
+@lru_cache(maxsize=1 << 16)
+def _remembered_key(text: str) -> str:
+    return normalize_key(text)
+
+
+def short_key(text: str) -> str:
+    """normalize_key for the short strings a site repeats on every page (menu and footer
+    links, labels): each worker process remembers the last 65,536 it saw."""
+    return _remembered_key(text) if len(text) <= 120 else normalize_key(text)
 
 
 STOPWORDS = frozenset(normalize_key(w) for w in (

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.logformatter import LogFormatter
 
@@ -113,10 +114,12 @@ class DocStats:
     def item_scraped(self, item, response, spider):
         self.stats.inc_value("docs/kept")
         site = SITES + page_site(item)
+        # a Document; or, with the pipelines turned off, the spider's Page (a dataclass)
+        fields = ItemAdapter(item)
         self.stats.inc_value(f"{site}/kept")
-        self.stats.inc_value(f"{site}/words", item.get("word_count") or 0)
+        self.stats.inc_value(f"{site}/words", fields.get("word_count") or 0)
         for name in COVERAGE_FIELDS:
-            if item.get(name):
+            if fields.get(name):
                 self.stats.inc_value(f"{site}/filled/{name}")
 
     def item_dropped(self, item, response, exception, spider):
