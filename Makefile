@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench eval fixtures clean services
+.PHONY: demo test bench bench-memory bench-nginx eval fixtures clean services
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,20 +14,39 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(PY) -m crawler.demo
 
+# A Debian package, installed when its command is missing (as root, or with sudo).
+define debian_package
+	@command -v $(1) >/dev/null || [ -x /usr/sbin/$(1) ] || { \
+	  echo "installing $(1) (Debian package)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q $(1) >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(1) >/dev/null; }; }
+endef
+
 # The tests start real servers: redis-server for the Redis state store (Debian's package).
 services:
-	@command -v redis-server >/dev/null || { \
-	  echo "installing redis-server (Debian package)"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q redis-server >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q redis-server >/dev/null; }; }
+	$(call debian_package,redis-server)
 
 test: $(INSTALLED) services
 	$(PY) -m pytest -q
 
-# Figures, not assertions: ms/page of each cleaning stage against trafilatura alone.
-bench: $(INSTALLED)
+# Figures, not assertions (bench/): ms/page of each cleaning stage on the fixture pages; crawl
+# throughput, CPU and memory on a generated 2,000-page Arabic site served by Debian's nginx on
+# loopback against the trafilatura command line, with per-stage ms/page on those pages; the
+# state store from 10k to 1M documents. The site is generated once into ~/.cache/arabic-news-bench.
+# BENCH_FULL=1 adds the 20,000-page memory run (also alone: make bench-memory).
+bench: $(INSTALLED) services bench-nginx
 	$(PY) bench/stages.py
+	$(PY) bench/crawl.py
+	$(PY) bench/store.py
+	$(if $(filter 1,$(BENCH_FULL)),$(PY) bench/memory.py)
+
+bench-memory: $(INSTALLED) bench-nginx
+	$(PY) bench/memory.py
+
+# The bench serves its site with Debian's nginx (run as the current user from its own config).
+bench-nginx:
+	$(call debian_package,nginx)
 
 # Text quality next to trafilatura and newspaper4k, on the fixture set and its
 # attribute-stripped copy (or on any set in score.py's layout: make eval SET=/path/to/set).
