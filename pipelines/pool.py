@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import queue
 import threading
 from dataclasses import replace
@@ -184,9 +185,6 @@ class WorkerPool:
         self.tasks.put((page, deferred))
         return deferred
 
-    def pids(self) -> list[int]:
-        return [slot.process.pid for slot in self.slots]
-
     def close(self) -> None:
         for _ in self.slots:
             self.tasks.put(None)
@@ -198,7 +196,9 @@ class WorkerPool:
 
 def pool_size(settings) -> int:
     size = settings.get("CLEANING_PROCESSES")
-    return os.cpu_count() or 1 if size in (None, "", "auto") else int(size)
+    if size in (None, "", "auto"):
+        return os.cpu_count() or 1
+    return int(size)
 
 
 class CleaningPipeline:
@@ -239,7 +239,6 @@ class CleaningPipeline:
 
 
 def _picklable(value) -> bool:
-    import pickle
     try:
         pickle.dumps(value)
     except Exception:

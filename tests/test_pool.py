@@ -51,3 +51,12 @@ def test_a_cleaning_process_that_dies_costs_only_its_page(tmp_path):
     report = json.loads(summary.read_text(encoding="utf-8"))
     assert report["dropped"] == {"worker_died": 1}
     assert "cleaning process" in proc.stderr and "died" in proc.stderr
+
+
+def test_pool_size_setting():
+    from scrapy.settings import Settings
+
+    from pipelines.pool import pool_size
+    assert pool_size(Settings({"CLEANING_PROCESSES": "0"})) == 0
+    assert pool_size(Settings({"CLEANING_PROCESSES": 3})) == 3
+    assert pool_size(Settings({"CLEANING_PROCESSES": None})) == (os.cpu_count() or 1)
