@@ -290,6 +290,8 @@ class SQLiteStore(StateStore):
                     self.db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
                     self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc_id,))
                 self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+            # killed workers never said goodbye: forget them once their work is settled
+            self.db.execute(f"DELETE FROM workers WHERE {dead}", live)
         return released
 
     def _set_worker(self, owner, holder):

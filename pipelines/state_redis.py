@@ -107,6 +107,9 @@ class RedisStore(StateStore):
 
     def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
         live = {owner_of(h) for h in self.live_workers()}
+        gone = [o for o in self._call(self.r.hkeys, self.p + "workers") if o.decode() not in live]
+        if gone:  # killed workers never said goodbye
+            self._call(self.r.hdel, self.p + "workers", *gone)
         released = 0
         for raw_id, raw in self._call(self.r.hgetall, self.p + "pending").items():
             doc_id, entry = raw_id.decode(), self._entry(raw)

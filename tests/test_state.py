@@ -1,3 +1,4 @@
+import os
 import pytest
 
 from pipelines.state import SQLiteStore, StateError, open_store
@@ -95,3 +96,24 @@ def test_one_crawl_at_a_time_and_a_dead_holder_loses_the_lock(tmp_path):
     second.release_lock(me)
     assert first.acquire_lock(elsewhere) is None
     assert second.acquire_lock(me) == elsewhere                     # its heartbeat is fresh
+
+
+def test_a_dead_workers_claims_are_released_and_a_live_ones_kept(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    path = tmp_path / "state.sqlite"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = {"host": socket.gethostname(), "pid": int(gone.stdout), "since": "t0"}
+    alive = {"host": socket.gethostname(), "pid": os.getpid(), "since": "t1"}
+    for holder, doc in ((dead, "d"), (alive, "a")):
+        store = SQLiteStore(path)
+        store.join(holder)
+        store.begin(doc, f"http://example.com/{doc}")
+        store.claim_url(f"http://example.com/{doc}")
+    me = SQLiteStore(path)
+    me.join({"host": socket.gethostname(), "pid": os.getpid(), "since": "t2"})
+    assert me.recover() == 1
+    assert not me.has_url("http://example.com/d") and me.has_url("http://example.com/a")
+    assert sorted(h["since"] for h in me.live_workers()) == ["t1", "t2"]
+    assert me.db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 2   # the dead one is forgotten
