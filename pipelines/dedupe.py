@@ -199,6 +199,10 @@ class DedupePipeline:
 
     def item_scraped(self, item, response, spider):  # noqa: ARG002 (the signal's arguments)
         # A document a feed failed to write stays provisional: the next run fetches it again.
+        # A document a feed file still holds unstored is marked done when that file is
+        # stored (crawler/extensions/feeds.py).
+        if item.get("id") in getattr(self.crawler, "feed_held_ids", ()):
+            return
         if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
             try:
                 self.store.done(item["id"])
