@@ -6,7 +6,7 @@
 Synthetic documents (random 40-hex ids and content keys, random 128-value MinHash
 signatures and their 16 LSH bands made by pipelines/dedupe.py bands()) go through the
 store's public methods in the order pipelines/dedupe.py check() calls them: has_url,
-begin, claim_url, claim_key, claim_near (with the same `similar` test), done. 1% of the
+begin, claim_url, claim_key, claim_near (at the pipeline's threshold), done. 1% of the
 documents repeat an earlier content key and 2% are near copies of an earlier signature
 (10 of 128 values changed), so the lookups find something, as in a news crawl.
 
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PAGE, ROOT, RedisServer  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from pipelines.dedupe import MinHashConfig, bands, similarity  # noqa: E402
+from pipelines.dedupe import MinHashConfig, bands  # noqa: E402
 from pipelines.state import open_store  # noqa: E402
 
 BATCH = 1000
@@ -107,9 +107,7 @@ def claim_all(store, docs: list[tuple], config: MinHashConfig, begin_hash: bool,
             owner = store.claim_key(key, doc_id)
             if owner is not None and owner != doc_id:
                 verdict = "duplicate"
-            elif store.claim_near(doc_id, doc_bands, sig_bytes,
-                                  lambda other, sig=sig: similarity(sig, np.frombuffer(other, dtype=np.uint64))
-                                  >= config.threshold) is not None:
+            elif store.claim_near(doc_id, doc_bands, sig_bytes, config.threshold) is not None:
                 verdict = "near_duplicate"
         # the kept document is exported, then marked done, as the pipeline's feed signal does
         if done_kept:
@@ -170,9 +168,7 @@ def prefill_found(store, docs: list[tuple], config: MinHashConfig) -> bool:
     for doc_id, url, key, sig, doc_bands, sig_bytes, _ in new:
         if not store.has_url(url) or store.claim_key(key, "probe") != doc_id:
             return False
-        found = store.claim_near("probe", doc_bands, sig_bytes,
-                                 lambda other, sig=sig: similarity(sig, np.frombuffer(other, dtype=np.uint64))
-                                 >= config.threshold)
+        found = store.claim_near("probe", doc_bands, sig_bytes, config.threshold)
         if found != doc_id:
             return False
     return bool(new)

@@ -85,11 +85,6 @@ def bands(sig: np.ndarray, config: MinHashConfig) -> list[bytes]:
             for b in range(config.bands)]
 
 
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Estimated Jaccard similarity of two signatures."""
-    return float(np.count_nonzero(a == b)) / len(a)
-
-
 @dataclass
 class Verdict:
     duplicate: str | None   # None to keep; else the reason: duplicate_url, duplicate, near_duplicate, unchanged
@@ -152,9 +147,7 @@ def _claim(store: StateStore, doc_id: str, url: str, known: Sketch, config: MinH
     if owner is not None and owner != doc_id:
         return Verdict("duplicate", owner)
     sig = known.signature
-    near = store.claim_near(
-        doc_id, bands(sig, config), sig.astype(np.uint64).tobytes(),
-        lambda other: similarity(sig, np.frombuffer(other, dtype=np.uint64)) >= config.threshold)
+    near = store.claim_near(doc_id, bands(sig, config), sig.astype(np.uint64).tobytes(), config.threshold)
     if near is not None:
         return Verdict("near_duplicate", near)
     return Verdict(None)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import urlparse
 
+import numpy as np
+
 
 class StateError(RuntimeError):
     """The state store cannot be opened or does not match this configuration."""
@@ -58,6 +60,12 @@ def stop_crawl(crawler, exc: Exception) -> None:
 logger = logging.getLogger(__name__)
 
 
+def similar(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two MinHash signatures: the share of equal values."""
+    x, y = np.frombuffer(a, dtype=np.uint64), np.frombuffer(b, dtype=np.uint64)
+    return float(np.count_nonzero(x == y)) / len(x) if len(x) == len(y) and len(x) else 0.0
+
+
 def owner_of(holder: dict) -> str:
     return f"{holder.get('host')}:{holder.get('pid')}:{holder.get('since')}"
 
@@ -78,10 +86,10 @@ class StateStore(ABC):
         """Record an exact-duplicate key for `doc_id`; the earlier owner's id if taken."""
 
     @abstractmethod
-    def claim_near(self, doc_id: str, bands: Sequence[bytes], signature: bytes,
-                   similar: Callable[[bytes], bool]) -> str | None:
-        """Atomically: if a stored document shares a band and `similar(its signature)`,
-        return its id; else store this document's bands and signature and return None."""
+    def claim_near(self, doc_id: str, bands: Sequence[bytes], signature: bytes, threshold: float) -> str | None:
+        """Atomically: if a stored document shares a band and its signature is `similar` to
+        this one at `threshold` or more, return its id; else store this document's bands and
+        signature and return None. Signatures are MinHash values as unsigned 64-bit integers."""
 
     @abstractmethod
     def begin(self, doc_id: str, url: str, text_hash: str | None = None, update: bool = False) -> None:
@@ -229,7 +237,7 @@ class SQLiteStore(StateStore):
         row = self.db.execute("SELECT doc_id FROM content_keys WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def claim_near(self, doc_id, bands, signature, similar):
+    def claim_near(self, doc_id, bands, signature, threshold):
         with self.db:  # one transaction: check and insert cannot interleave with another writer
             self.db.execute("BEGIN IMMEDIATE")
             marks = ",".join("?" * len(bands))
@@ -237,7 +245,7 @@ class SQLiteStore(StateStore):
                 f"SELECT DISTINCT s.doc_id, s.signature FROM bands b JOIN signatures s USING (doc_id) "
                 f"WHERE b.band IN ({marks})", list(bands)).fetchall()
             for other_id, other_signature in candidates:
-                if other_id != doc_id and similar(other_signature):
+                if other_id != doc_id and similar(signature, other_signature) >= threshold:
                     return other_id
             self.db.execute("INSERT OR REPLACE INTO signatures (doc_id, signature) VALUES (?, ?)",
                             (doc_id, signature))

@@ -1,9 +1,9 @@
 """The state store on Redis (`STATE_URI=redis://[:password@]host:port/db`, `rediss://` for TLS).
 
 The same interface as the SQLite store, for crawls whose processes share one state. The
-near-duplicate check and claim is one optimistic transaction (WATCH on the bands, MULTI,
-EXEC, retried when another writer touched them). A Redis that goes away mid-crawl raises
-StoreUnavailable, which stops the crawl: nothing is marked done that was not exported.
+near-duplicate check and claim is one Lua script: atomic, and one round trip. A Redis that
+goes away mid-crawl raises StoreUnavailable, which stops the crawl: nothing is marked done
+that was not exported.
 """
 from __future__ import annotations
 
@@ -16,6 +16,40 @@ import redis
 from pipelines.state import StateError, StateStore, StoreUnavailable, lock_alive, owner_of
 
 
+# The near-duplicate check and claim in one atomic round trip: candidates from the bands,
+# their signatures compared value by value (8-byte MinHash values), and this document's
+# bands and signature stored when none is similar enough. KEYS: the band sets, then the
+# signatures hash and the doc_bands hash; ARGV: doc id, signature, threshold, band keys.
+CLAIM_NEAR = """
+local doc, sig, threshold = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local nbands = #KEYS - 2
+local signatures, doc_bands = KEYS[nbands + 1], KEYS[nbands + 2]
+local values = #sig / 8
+local seen = {}
+for i = 1, nbands do
+  for _, other in ipairs(redis.call('SMEMBERS', KEYS[i])) do
+    if other ~= doc and not seen[other] then
+      seen[other] = true
+      local theirs = redis.call('HGET', signatures, other)
+      if theirs and #theirs == #sig then
+        local same = 0
+        for v = 0, values - 1 do
+          if string.sub(sig, v * 8 + 1, v * 8 + 8) == string.sub(theirs, v * 8 + 1, v * 8 + 8) then
+            same = same + 1
+          end
+        end
+        if same / values >= threshold then return other end
+      end
+    end
+  end
+end
+redis.call('HSET', signatures, doc, sig)
+redis.call('HSET', doc_bands, doc, ARGV[4])
+for i = 1, nbands do redis.call('SADD', KEYS[i], doc) end
+return false
+"""
+
+
 class RedisStore(StateStore):
     shared = True   # workers on many machines join one crawl (crawler/distributed.py)
     def __init__(self, uri: str, prefix: str = "arabic-news:"):
@@ -24,14 +58,13 @@ class RedisStore(StateStore):
         try:
             self.r = redis.Redis.from_url(uri, socket_timeout=10, socket_connect_timeout=5)
             self.r.ping()
+            self._claim_near = self.r.register_script(CLAIM_NEAR)
         except redis.RedisError as exc:
             raise StateError(f"cannot open state store {_safe(uri)}: {exc}") from exc
 
     def _call(self, fn, *args):
         try:
             return fn(*args)
-        except redis.WatchError:
-            raise
         except redis.RedisError as exc:
             raise StoreUnavailable(f"state store {_safe(self.uri)} stopped answering: {exc}") from exc
 
@@ -48,34 +81,11 @@ class RedisStore(StateStore):
         owner = self._call(self.r.hget, self.p + "keys", key)
         return owner.decode() if owner else None
 
-    def claim_near(self, doc_id: str, bands: Sequence[bytes], signature: bytes,
-                   similar: Callable[[bytes], bool]) -> str | None:
+    def claim_near(self, doc_id: str, bands: Sequence[bytes], signature: bytes, threshold: float) -> str | None:
         band_keys = [self.p + "band:" + band.hex() for band in bands]
-        while True:
-            try:
-                return self._call(self._claim_near_once, doc_id, band_keys, signature, similar)
-            except redis.WatchError:
-                continue  # another worker changed a band between our read and our write
-
-    def _claim_near_once(self, doc_id, band_keys, signature, similar):
-        with self.r.pipeline() as pipe:
-            pipe.watch(*band_keys)
-            candidates = set()
-            for key in band_keys:
-                candidates |= {m.decode() for m in pipe.smembers(key)}
-            candidates.discard(doc_id)
-            for other in sorted(candidates):
-                other_signature = pipe.hget(self.p + "signatures", other)
-                if other_signature is not None and similar(other_signature):
-                    pipe.unwatch()
-                    return other
-            pipe.multi()
-            pipe.hset(self.p + "signatures", doc_id, signature)
-            pipe.hset(self.p + "doc_bands", doc_id, " ".join(band_keys))
-            for key in band_keys:
-                pipe.sadd(key, doc_id)
-            pipe.execute()
-        return None
+        found = self._call(self._claim_near, [*band_keys, self.p + "signatures", self.p + "doc_bands"],
+                           [doc_id, signature, repr(float(threshold)), " ".join(band_keys)])
+        return found.decode() if found else None
 
     def begin(self, doc_id, url, text_hash=None, update=False):
         entry = {"url": url, "owner": self.owner, "hash": text_hash, "update": update}

@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from pipelines.dedupe import MinHashConfig, check, signature, similarity, text_hash
-from pipelines.state import SQLiteStore, StateError
+from pipelines.dedupe import MinHashConfig, check, signature, text_hash
+from pipelines.state import SQLiteStore, StateError, similar
 
 random.seed(7)
 VOCAB = ["كلمة%d" % i for i in range(3000)]
@@ -27,10 +27,10 @@ def test_minhash_estimates_jaccard_around_the_threshold():
     # a small edit inside one paragraph: well above 0.8
     edited = paragraphs.copy()
     edited[3] = edited[3].replace(edited[3].split()[5], "تعديل", 1)
-    assert similarity(signature(base, cfg), signature("\n\n".join(edited), cfg)) >= cfg.threshold
+    assert similar(signature(base, cfg).tobytes(), signature("\n\n".join(edited), cfg).tobytes()) >= cfg.threshold
     # half the article replaced: well below
     other = paragraphs[:6] + article(6, 40, random.Random(99)).split("\n\n")
-    assert similarity(signature(base, cfg), signature("\n\n".join(other), cfg)) < cfg.threshold
+    assert similar(signature(base, cfg).tobytes(), signature("\n\n".join(other), cfg).tobytes()) < cfg.threshold
 
 
 def test_check_claims_url_exact_and_near(tmp_path):

@@ -1,4 +1,5 @@
 import os
+import numpy as np
 import pytest
 
 from pipelines.state import SQLiteStore, StateError, open_store
@@ -23,9 +24,14 @@ def test_claims(tmp_path):
     s = SQLiteStore(tmp_path / "s.sqlite")
     assert s.claim_url("http://a") and not s.claim_url("http://a") and s.has_url("http://a")
     assert s.claim_key("k", "doc1") is None and s.claim_key("k", "doc2") == "doc1"
-    assert s.claim_near("d1", [b"b1", b"b2"], b"sig1", lambda other: True) is None
-    assert s.claim_near("d2", [b"b9", b"b2"], b"sig2", lambda other: other == b"sig1") == "d1"
-    assert s.claim_near("d3", [b"b9"], b"sig3", lambda other: True) is None  # d2 was not stored
+    sig = np.arange(128, dtype=np.uint64)
+    near, far = sig.copy(), sig.copy()
+    near[:20] += 1000    # 108 of 128 values equal: 0.84
+    far[:40] += 1000     # 88 of 128: 0.69
+    assert s.claim_near("d1", [b"b1", b"b2"], sig.tobytes(), 0.8) is None
+    assert s.claim_near("d2", [b"b9", b"b2"], near.tobytes(), 0.8) == "d1"
+    assert s.claim_near("d3", [b"b9", b"b2"], far.tobytes(), 0.8) is None   # d2 was not stored; d1 too far
+    assert s.claim_near("d4", [b"b5"], sig.tobytes(), 0.8) is None            # similar, but shares no band
 
 
 def test_claims_of_a_document_never_exported_are_released_at_the_next_open(tmp_path):

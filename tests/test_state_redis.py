@@ -1,5 +1,6 @@
 """The Redis state store against a real redis-server: the SQLite store's contract, and a
 password in the URL honoured."""
+import numpy as np
 import pytest
 
 from conftest import RedisServer
@@ -11,17 +12,22 @@ def test_claims_params_and_recovery(redis_server):
     assert store.claim_url("http://example.com/a") and not store.claim_url("http://example.com/a")
     assert store.has_url("http://example.com/a") and not store.has_url("http://example.com/b")
     assert store.claim_key("k1", "d1") is None and store.claim_key("k1", "d2") == "d1"
-    same = b"\x01" * 64
-    assert store.claim_near("d1", [b"band-a", b"band-b"], same, lambda other: other == same) is None
-    assert store.claim_near("d2", [b"band-b"], same, lambda other: other == same) == "d1"
-    assert store.claim_near("d3", [b"band-c"], b"\x02" * 64, lambda other: False) is None
+    sig = np.arange(128, dtype=np.uint64)
+    near = sig.copy()
+    near[:20] += 1000                                   # 108 of 128 values equal: 0.84
+    far = sig.copy()
+    far[:40] += 1000                                    # 88 of 128: 0.69
+    assert store.claim_near("d1", [b"band-a", b"band-b"], sig.tobytes(), 0.8) is None
+    assert store.claim_near("d2", [b"band-b"], near.tobytes(), 0.8) == "d1"
+    assert store.claim_near("d3", [b"band-b"], far.tobytes(), 0.8) is None   # shares a band, not similar
+    assert store.claim_near("d4", [b"band-c"], sig.tobytes(), 0.8) is None   # similar, shares no band
     store.ensure_param("minhash", "x")
     with pytest.raises(StateError, match="was made with"):
         store.ensure_param("minhash", "y")
     store.begin("d9", "http://example.com/z")
     store.claim_url("http://example.com/z")
     assert store.claim_key("k9", "d9") is None
-    assert store.claim_near("d9", [b"band-z"], b"\x03" * 64, lambda other: False) is None
+    assert store.claim_near("d9", [b"band-z"], (sig + 5).tobytes(), 0.8) is None
     store.begin("d8", "http://example.com/y")
     store.claim_url("http://example.com/y")
     store.done("d8")
@@ -30,7 +36,7 @@ def test_claims_params_and_recovery(redis_server):
     assert store.recover() == 1
     assert not store.has_url("http://example.com/z") and store.claim_key("k9", "other") is None
     assert store.has_url("http://example.com/y")
-    assert store.claim_near("d10", [b"band-z"], b"\x03" * 64, lambda other: True) is None  # d9's band released
+    assert store.claim_near("d10", [b"band-z"], (sig + 5).tobytes(), 0.8) is None  # d9's band released
 
 
 def test_password_is_honoured(tmp_path):
