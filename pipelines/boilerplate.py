@@ -17,7 +17,7 @@ from pipelines.markers import (
     default_markers,
     markers_from_settings,
 )
-from pipelines.normalize import STOPWORDS, content_stems, normalize_key
+from pipelines.normalize import STOPWORDS, content_stems, normalize_key, remembered_key
 
 HEADLINE_MAX_WORDS = 25
 SHORT_LINE_MAX_WORDS = 25
@@ -59,7 +59,7 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
     """
     markers = markers or default_markers()
     out = Cleaned(paragraphs=[])
-    keys = [normalize_key(p) for p in paragraphs]
+    keys = [remembered_key(p) for p in paragraphs]
     title_key = normalize_key(title or "")
     if title_key and title_key in keys[1:]:
         # What a page prints above its headline is navigation, a kicker or tools: cut it

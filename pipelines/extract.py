@@ -26,7 +26,7 @@ from pipelines.markers import (
     default_markers,
     markers_from_settings,
 )
-from pipelines.normalize import normalize_key, short_key
+from pipelines.normalize import normalize_key, remembered_key
 from pipelines.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
 
     canonical = _canonical(tree, url)
     jsonld = list(_jsonld_objects(tree))
-    link_keys = frozenset(k for k in (short_key(a.text_content()) for a in tree.iter("a"))
+    link_keys = frozenset(k for k in (remembered_key(a.text_content()) for a in tree.iter("a"))
                           if len(k.split()) >= 2)
     labels = _labels(tree)
     tag_links = _tag_links(tree, labels, markers)
@@ -230,7 +230,7 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
 def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[str]:
     """Subheadings trafilatura dropped (it does, inside some article and entry blocks): a
     page heading line directly followed by a paragraph it kept goes back in front of it."""
-    kept = {normalize_key(p): i for i, p in enumerate(paragraphs)}
+    kept = {remembered_key(p): i for i, p in enumerate(paragraphs)}
     title = normalize_key(headline or "")
     inserts: dict[int, str] = {}
     for line, following in zip(lines, lines[1:]):
@@ -266,7 +266,7 @@ def _standfirst_before(paragraphs: list[str], lines, headline: str | None, marke
         if line.heading == "h1" or (start is None and len(line.text) < 3 * len(headline) and normalize_key(line.text) == title):
             start = i
         elif start is not None and line.words >= 3 and normalize_key(line.text) == first:
-            keys = {normalize_key(p) for p in paragraphs}
+            keys = {remembered_key(p) for p in paragraphs}
             between = [ln.text for ln in lines[start + 1:i]
                        if _standfirst_like(ln, markers) and normalize_key(ln.text) not in keys]
             return between + paragraphs if len(between) <= 2 else paragraphs
@@ -498,7 +498,7 @@ def _labels(tree) -> list[tuple[etree._Element, str]]:
         if not text and len(el) and el[0].tag != "a":
             text = (el[0].text or "").strip()  # <p><strong>الوسوم:</strong> ...
         if text:
-            key = short_key(text[:40])
+            key = remembered_key(text[:40])
             if key:
                 out.append((el, key))
     return out

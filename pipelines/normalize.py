@@ -89,14 +89,20 @@ def normalize_key(text: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
-def _remembered_key(text: str) -> str:
+def _short_key(text: str) -> str:
     return normalize_key(text)
 
 
-def short_key(text: str) -> str:
-    """normalize_key for the short strings a site repeats on every page (menu and footer
-    links, labels): each worker process remembers the last 65,536 it saw."""
-    return _remembered_key(text) if len(text) <= 120 else normalize_key(text)
+@lru_cache(maxsize=1 << 11)
+def _long_key(text: str) -> str:
+    return normalize_key(text)
+
+
+def remembered_key(text: str) -> str:
+    """normalize_key, remembered per process: the short strings a site repeats on every page
+    (menu and footer links, labels; the last 65,536), and the paragraphs of the pages at
+    hand, whose keys extraction, boilerplate and quality each need (the last 2,048)."""
+    return _short_key(text) if len(text) <= 120 else _long_key(text)
 
 
 STOPWORDS = frozenset(normalize_key(w) for w in (

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 
 from pipelines.drops import NotArticle, TooShort
-from pipelines.normalize import content_stems, normalize_key
+from pipelines.normalize import content_stems, normalize_key, remembered_key
 
 SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
 DIRECTORY_DASH = re.compile(r"\s[-–]\s")
@@ -53,7 +53,7 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
         min_words = config.min_words_video
     if words < min_words:
         return False, "too_short", f"{words} words < {min_words}"
-    keys = [normalize_key(p) for p in paragraphs]
+    keys = [remembered_key(p) for p in paragraphs]
     n = len(paragraphs)
     linked = sum(len(k.split()) for k in keys if k in link_keys)
     if linked / words > config.max_link_share:
