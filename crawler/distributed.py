@@ -9,7 +9,8 @@ twice. Two things scrapy-redis leaves to its users are settled here (FIELD-NOTES
   live worker is in the crawl starts a new crawl (a new dupefilter key, an empty queue);
   otherwise it joins the running one.
 - When a worker stops. Its own idleness is not enough (another worker may be about to
-  push links); it stops when the shared queue has stayed empty for WORKER_IDLE_TIMEOUT s.
+  push links): it stops when the shared queue has stayed empty, and every other worker
+  idle, for WORKER_IDLE_TIMEOUT s. Busy workers say so in Redis every few seconds.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
 
 from crawler.dupefilter import RedirectLoopCounting
 from crawler.state import state_store
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 SHARED_SCHEMES = ("redis", "rediss", "unix")
 PREFIX = "arabic-news:"   # the state store's own key prefix (pipelines/state_redis.py)
+BUSY_EVERY = 2.0          # seconds between a busy worker's announcements
+BUSY_FRESH = 3 * BUSY_EVERY
 
 
 def apply_shared_scheduler(settings) -> None:
@@ -94,6 +98,8 @@ class SharedScheduler(Scheduler):
                             int(generation), len(members), len(self.queue))
             self.server.sadd(PREFIX + "crawl:workers", self.owner)
         self.df.key = self.df.key + f":{int(generation)}"
+        self.busy_loop = task.LoopingCall(self._announce_busy)
+        self.busy_loop.start(BUSY_EVERY, now=False)
 
     def _live_members(self) -> set[str]:
         """The other workers of the current crawl that still answer (a killed one is dropped)."""
@@ -105,9 +111,12 @@ class SharedScheduler(Scheduler):
         return (members & live) - {self.owner}
 
     def close(self, reason):
+        if self.busy_loop.running:
+            self.busy_loop.stop()
         try:
             with self.server.lock(PREFIX + "crawl:lock", timeout=30, blocking_timeout=30):
                 self.server.srem(PREFIX + "crawl:workers", self.owner)
+                self.server.hdel(PREFIX + "crawl:busy", self.owner)
                 if not self._live_members() and not len(self.queue):
                     self.server.delete(self.df.key)   # the crawl is over: its fingerprints go
         except RedisError as exc:  # Redis gone: the next crawl's first worker cleans up
@@ -145,13 +154,35 @@ class SharedScheduler(Scheduler):
             self._lost(exc)
             return False
 
+    def _announce_busy(self) -> None:
+        """Every few seconds while this worker fetches or cleans: the others wait for it, since
+        the page in its hands may still add links to the shared queue."""
+        try:
+            if not self.crawler.engine.spider_is_idle():
+                self.server.hset(PREFIX + "crawl:busy", self.owner, time.time())
+        except RedisError as exc:
+            self._lost(exc)
+        except RuntimeError:
+            pass   # the engine is closing
+
+    def _others_busy(self) -> bool:
+        now = time.time()
+        busy = self.server.hgetall(PREFIX + "crawl:busy")
+        return any(owner.decode() != self.owner and now - float(at) < BUSY_FRESH
+                   for owner, at in busy.items())
+
     def spider_idle(self, spider):
-        """This worker has nothing to do. Stop only once the shared queue has been empty
-        for the idle timeout: until then another worker may still push links."""
-        if self.has_pending_requests():
-            self.last_busy = time.monotonic()
+        """This worker has nothing to do. Stop only once the shared queue has been empty and
+        every other worker idle for the idle timeout: until then one may still push links."""
         if getattr(self.crawler, "state_store_lost", False):
+            return
+        try:
+            if self.has_pending_requests() or self._others_busy():
+                self.last_busy = time.monotonic()
+        except RedisError as exc:
+            self._lost(exc)
             return
         if time.monotonic() - self.last_busy < self.idle_timeout:
             raise DontCloseSpider
-        logger.info("the shared queue has been empty for %.0f s: this worker stops", self.idle_timeout)
+        logger.info("the shared queue has been empty and every worker idle for %.0f s: this worker stops",
+                    self.idle_timeout)
