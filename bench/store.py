@@ -121,9 +121,8 @@ def claim_all(store, docs: list[tuple], config: MinHashConfig, begin_hash: bool,
 # --- prefill: the rows and keys the methods would write, in bulk ----------------------------
 
 def prefill_sqlite(store, docs: list[tuple]) -> None:
+    from pipelines.state import band_key
     db = store.db
-    url_columns = {row[1] for row in db.execute("PRAGMA table_info(urls)")}
-    settled = {"text_hash", "seen_at"} <= url_columns   # done() records a kept article's hash
     now = time.time()
     with db:
         db.execute("BEGIN IMMEDIATE")
@@ -135,10 +134,11 @@ def prefill_sqlite(store, docs: list[tuple]) -> None:
             db.execute("INSERT OR IGNORE INTO content_keys (key, doc_id) VALUES (?, ?)", (key, doc_id))
             if kind == "near_duplicate":
                 continue
-            db.execute("INSERT OR REPLACE INTO signatures (doc_id, signature) VALUES (?, ?)", (doc_id, sig_bytes))
-            db.executemany("INSERT INTO bands (band, doc_id) VALUES (?, ?)", [(b, doc_id) for b in doc_bands])
-            if settled:
-                db.execute("UPDATE urls SET text_hash = ?, seen_at = ? WHERE url = ?", (key, now, url))
+            num = db.execute("INSERT INTO sketches (doc_id, signature) VALUES (?, ?)", (doc_id, sig_bytes)).lastrowid
+            db.executemany("INSERT OR IGNORE INTO band_recent (band, num) VALUES (?, ?)",
+                           [(band_key(b), num) for b in doc_bands])
+            store._fold_recent(num)   # as claim_near does, so band_recent holds what a run leaves in it
+            db.execute("UPDATE urls SET text_hash = ?, seen_at = ? WHERE url = ?", (key, now, url))
 
 
 def prefill_redis(store, docs: list[tuple]) -> None:

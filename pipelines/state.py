@@ -6,6 +6,7 @@ is in use; `open_store(uri)` picks it from `STATE_URI`.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -28,7 +29,11 @@ class StoreUnavailable(StateError):
     """The state store stopped answering in the middle of a run."""
 
 
-CACHE_KIB = 256 * 1024   # the SQLite store's page cache (it holds ~3 KB per stored document)
+# band_recent: a slice of its key space is moved into band_index every FOLD_EVERY documents,
+# the whole of it every FOLD_SWEEP_DOCS documents, so it holds at most that many documents'
+# bands (~20 MB at 16 bands).
+FOLD_EVERY = 64
+FOLD_SWEEP_DOCS = 65536
 LOCK_TTL = 120.0   # seconds without a heartbeat after which another host's lock is stale
 
 
@@ -64,6 +69,21 @@ def similar(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two MinHash signatures: the share of equal values."""
     x, y = np.frombuffer(a, dtype=np.uint64), np.frombuffer(b, dtype=np.uint64)
     return float(np.count_nonzero(x == y)) / len(x) if len(x) == len(y) and len(x) else 0.0
+
+
+def band_key(band: bytes) -> int:
+    """A near-duplicate band as a signed 64-bit integer, the SQLite store's index key,
+    spread evenly over the key space that band_recent's fold sweeps (a false match only
+    costs a signature comparison)."""
+    return int.from_bytes(hashlib.blake2b(band, digest_size=8).digest(), "big", signed=True)
+
+
+def pack_keys(keys: Sequence[int]) -> bytes:
+    return np.array(keys, dtype=np.int64).tobytes()
+
+
+def unpack_keys(packed: bytes | None) -> list[int]:
+    return np.frombuffer(packed, dtype=np.int64).tolist() if packed else []
 
 
 def owner_of(holder: dict) -> str:
@@ -177,11 +197,15 @@ class SQLiteStore(StateStore):
         CREATE TABLE IF NOT EXISTS params (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS urls (url TEXT PRIMARY KEY, text_hash TEXT, seen_at REAL);
         CREATE TABLE IF NOT EXISTS content_keys (key TEXT PRIMARY KEY, doc_id TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS bands (band BLOB NOT NULL, doc_id TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS bands_band ON bands (band);
-        CREATE TABLE IF NOT EXISTS signatures (doc_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS sketches (num INTEGER PRIMARY KEY, doc_id TEXT NOT NULL,
+                                             signature BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS band_index (band INTEGER NOT NULL, num INTEGER NOT NULL,
+                                               PRIMARY KEY (band, num)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS band_recent (band INTEGER NOT NULL, num INTEGER NOT NULL,
+                                                PRIMARY KEY (band, num)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL, owner TEXT,
-                                            text_hash TEXT, updating INTEGER NOT NULL DEFAULT 0);
+                                            text_hash TEXT, updating INTEGER NOT NULL DEFAULT 0,
+                                            num INTEGER, bands BLOB);
         CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY, owner TEXT);
         CREATE TABLE IF NOT EXISTS workers (owner TEXT PRIMARY KEY, holder TEXT NOT NULL, heartbeat REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS run_lock (one INTEGER PRIMARY KEY CHECK (one = 1), holder TEXT NOT NULL,
@@ -196,20 +220,25 @@ class SQLiteStore(StateStore):
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            # Each document touches ~16 random pages of the bands index: with SQLite's 2 MB
-            # default cache, a store of a million documents reads most of them from disk.
-            self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            # SQLite's default 2 MB page cache, on purpose: in WAL mode a commit costs CPU in
+            # proportion to a full cache, and a 256 MB one made each document 4x dearer at 300k
+            # documents than at 10k. Pages past it are read from the OS page cache.
             # Fewer, larger checkpoints: a page dirtied by many documents is written back once.
             self.db.execute("PRAGMA wal_autocheckpoint=20000")
             self.db.executescript(self.SCHEMA)
             self._migrate()
-        except (sqlite3.DatabaseError, OSError) as exc:
+            # where the fold stopped: a run shorter than a sweep goes on from there, so
+            # every part of band_recent is reached however short the runs are
+            row = self.db.execute("SELECT value FROM params WHERE name = 'fold_cursor'").fetchone()
+            self._fold_cursor = int(row[0]) if row else -2 ** 63
+        except (sqlite3.DatabaseError, OSError, ValueError) as exc:
             raise StateError(f"cannot open state store {self.path}: {exc}") from exc
 
     # Columns added after the first release: a state file from then gains them, empty.
     ADDED_COLUMNS = {
         "urls": {"text_hash": "TEXT", "seen_at": "REAL"},
-        "pending": {"owner": "TEXT", "text_hash": "TEXT", "updating": "INTEGER NOT NULL DEFAULT 0"},
+        "pending": {"owner": "TEXT", "text_hash": "TEXT", "updating": "INTEGER NOT NULL DEFAULT 0",
+                    "num": "INTEGER", "bands": "BLOB"},
         "feeds": {"owner": "TEXT"},
     }
 
@@ -219,6 +248,32 @@ class SQLiteStore(StateStore):
             for name, kind in columns.items():
                 if name not in have:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        self._migrate_bands()
+
+    def _migrate_bands(self) -> None:
+        """Stores made before band_index (a `bands` table of blobs keyed by document id, and
+        `signatures`) are moved into the new tables once, in one transaction."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "signatures" not in tables:
+            return
+        self.db.create_function("band_key", 1, band_key, deterministic=True)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT INTO sketches (doc_id, signature) SELECT doc_id, signature FROM signatures "
+                            "ORDER BY rowid")
+            self.db.execute("CREATE INDEX migrating_doc ON sketches (doc_id)")
+            self.db.execute("INSERT OR IGNORE INTO band_index (band, num) SELECT band_key(b.band), s.num "
+                            "FROM bands b JOIN sketches s USING (doc_id) ORDER BY 1")
+            pending = {}
+            for doc_id, num, key in self.db.execute(
+                    "SELECT b.doc_id, s.num, band_key(b.band) FROM bands b JOIN sketches s USING (doc_id) "
+                    "WHERE b.doc_id IN (SELECT doc_id FROM pending)"):
+                pending.setdefault((doc_id, num), []).append(key)
+            self.db.executemany("UPDATE pending SET num = ?, bands = ? WHERE doc_id = ?",
+                                [(num, pack_keys(keys), doc_id) for (doc_id, num), keys in pending.items()])
+            self.db.execute("DROP INDEX migrating_doc")
+            self.db.execute("DROP TABLE bands")
+            self.db.execute("DROP TABLE signatures")
 
     def claim_url(self, url: str) -> bool:
         return self.db.execute("INSERT OR IGNORE INTO urls (url) VALUES (?)", (url,)).rowcount == 1
@@ -238,20 +293,52 @@ class SQLiteStore(StateStore):
         return row[0] if row else None
 
     def claim_near(self, doc_id, bands, signature, threshold):
+        keys = [band_key(band) for band in bands]
+        marks = ",".join("?" * len(keys))
         with self.db:  # one transaction: check and insert cannot interleave with another writer
             self.db.execute("BEGIN IMMEDIATE")
-            marks = ",".join("?" * len(bands))
             candidates = self.db.execute(
-                f"SELECT DISTINCT s.doc_id, s.signature FROM bands b JOIN signatures s USING (doc_id) "
-                f"WHERE b.band IN ({marks})", list(bands)).fetchall()
+                f"SELECT doc_id, signature FROM sketches WHERE num IN "
+                f"(SELECT num FROM band_index WHERE band IN ({marks}) "
+                f"UNION SELECT num FROM band_recent WHERE band IN ({marks}))", keys + keys).fetchall()
             for other_id, other_signature in candidates:
                 if other_id != doc_id and similar(signature, other_signature) >= threshold:
                     return other_id
-            self.db.execute("INSERT OR REPLACE INTO signatures (doc_id, signature) VALUES (?, ?)",
-                            (doc_id, signature))
-            self.db.executemany("INSERT INTO bands (band, doc_id) VALUES (?, ?)",
-                                [(band, doc_id) for band in bands])
+            num = self.db.execute("INSERT INTO sketches (doc_id, signature) VALUES (?, ?)",
+                                  (doc_id, signature)).lastrowid
+            self.db.executemany("INSERT OR IGNORE INTO band_recent (band, num) VALUES (?, ?)",
+                                [(key, num) for key in keys])
+            # what `recover` needs to take these rows back if the document is never exported
+            self.db.execute("UPDATE pending SET num = ?, bands = ? WHERE doc_id = ?",
+                            (num, pack_keys(keys), doc_id))
+            self._fold_recent(num)
         return None
+
+    def _fold_recent(self, num: int) -> None:
+        """Move the next slice of band_recent into band_index.
+
+        A new document's 16 bands land at random places in the index: in one big index,
+        each dirties its own page, and a million-document store took 2.2x as long per
+        document as a 10k one. New bands go to band_recent instead, which stays small, and
+        a cursor sweeps the key space once every FOLD_SWEEP_DOCS documents, moving the rows
+        it passes in key order, so each move touches only the index pages of its slice.
+        Lookups read both tables. The sketch number `num` paces the folds, so runs shorter
+        than FOLD_EVERY documents fold too, and the cursor is kept in params."""
+        if num % FOLD_EVERY:
+            return
+        lo = self._fold_cursor
+        hi = lo + FOLD_EVERY * (2 ** 64 // FOLD_SWEEP_DOCS)   # exclusive
+        if hi <= 2 ** 63:
+            slices = [(lo, hi - 1)]
+        else:   # past the largest key: the rest of the slice starts again at the smallest
+            slices = [(lo, 2 ** 63 - 1), (-2 ** 63, hi - 2 ** 64 - 1)]
+        for first, last in slices:
+            self.db.execute("INSERT OR IGNORE INTO band_index (band, num) SELECT band, num FROM band_recent "
+                            "WHERE band BETWEEN ? AND ?", (first, last))
+            self.db.execute("DELETE FROM band_recent WHERE band BETWEEN ? AND ?", (first, last))
+        self._fold_cursor = hi if hi < 2 ** 63 else hi - 2 ** 64
+        self.db.execute("INSERT OR REPLACE INTO params (name, value) VALUES ('fold_cursor', ?)",
+                        (str(self._fold_cursor),))
 
     def begin(self, doc_id, url, text_hash=None, update=False):
         self.db.execute("INSERT OR REPLACE INTO pending (doc_id, url, owner, text_hash, updating) "
@@ -287,16 +374,20 @@ class SQLiteStore(StateStore):
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             dead, live = self._dead_owners_clause()
-            rows = self.db.execute(f"SELECT doc_id, url, updating FROM pending WHERE {dead}", live).fetchall()
-            for doc_id, url, updating in rows:
+            rows = self.db.execute(f"SELECT doc_id, url, updating, num, bands FROM pending WHERE {dead}",
+                                   live).fetchall()
+            for doc_id, url, updating, num, keys in rows:
                 if exported(doc_id):
                     self._settle(doc_id)
                 elif not updating:  # an update's URL stays final: only the new version is lost
                     released += 1
                     self.db.execute("DELETE FROM urls WHERE url = ?", (url,))
                     self.db.execute("DELETE FROM content_keys WHERE doc_id = ?", (doc_id,))
-                    self.db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
-                    self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc_id,))
+                    if num is not None:
+                        self.db.execute("DELETE FROM sketches WHERE num = ?", (num,))
+                        for table in ("band_recent", "band_index"):
+                            self.db.executemany(f"DELETE FROM {table} WHERE band = ? AND num = ?",
+                                                [(key, num) for key in unpack_keys(keys)])
                 self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
             # killed workers never said goodbye: forget them once their work is settled
             self.db.execute(f"DELETE FROM workers WHERE {dead}", live)

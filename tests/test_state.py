@@ -123,3 +123,102 @@ def test_a_dead_workers_claims_are_released_and_a_live_ones_kept(tmp_path):
     assert not me.has_url("http://example.com/d") and me.has_url("http://example.com/a")
     assert sorted(h["since"] for h in me.live_workers()) == ["t1", "t2"]
     assert me.db.execute("SELECT COUNT(*) FROM workers").fetchone()[0] == 2   # the dead one is forgotten
+
+
+def _signatures(n: int, seed: int = 3) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 2 ** 32, size=(n, 128), dtype=np.uint64)
+
+
+def _bands(sig: np.ndarray) -> list[bytes]:
+    from pipelines.dedupe import MinHashConfig, bands
+    return bands(sig, MinHashConfig())
+
+
+def count(store, table: str) -> int:
+    return store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_bands_are_folded_into_the_index_and_still_found(tmp_path, monkeypatch):
+    import pipelines.state as state
+    monkeypatch.setattr(state, "FOLD_EVERY", 8)
+    monkeypatch.setattr(state, "FOLD_SWEEP_DOCS", 32)     # a sweep every 32 documents
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path)
+    sigs = _signatures(100)
+    for i, sig in enumerate(sigs[:60]):
+        assert store.claim_near(f"d{i}", _bands(sig), sig.tobytes(), 0.8) is None
+    recent, index = count(store, "band_recent"), count(store, "band_index")
+    assert recent + index == 60 * 16 and index > 0 and recent > 0
+    assert recent <= 32 * 16          # a sweep's worth of documents at most
+    cursor = store._fold_cursor
+    store.close()
+    store = SQLiteStore(path)
+    assert store._fold_cursor == cursor != -2 ** 63     # the next run sweeps on from there
+    for i, sig in enumerate(sigs[60:], start=60):
+        store.claim_near(f"d{i}", _bands(sig), sig.tobytes(), 0.8)
+    # a stored document is found through one band, in either table
+    from pipelines.state import band_key
+    where = {}
+    for i in range(100):
+        key = band_key(_bands(sigs[i])[0])
+        for table in ("band_recent", "band_index"):
+            if store.db.execute(f"SELECT 1 FROM {table} WHERE band = ?", (key,)).fetchone():
+                where.setdefault(table, i)
+    assert set(where) == {"band_recent", "band_index"}
+    for i in where.values():
+        copy = sigs[i].copy()
+        copy[8:] += 1                 # only the first band left equal: 8 of 128 values
+        assert store.claim_near("probe", _bands(sigs[i])[:1], sigs[i].tobytes(), 0.8) == f"d{i}"
+        assert store.claim_near("far", _bands(copy)[:1], copy.tobytes(), 0.8) is None
+
+
+def test_a_released_document_takes_its_bands_and_sketch_with_it(tmp_path, monkeypatch):
+    import pipelines.state as state
+    monkeypatch.setattr(state, "FOLD_EVERY", 2)
+    monkeypatch.setattr(state, "FOLD_SWEEP_DOCS", 4)
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path)
+    sigs = _signatures(6, seed=5)
+    for i, sig in enumerate(sigs):
+        store.begin(f"d{i}", f"http://example.com/{i}")
+        assert store.claim_url(f"http://example.com/{i}")
+        assert store.claim_near(f"d{i}", _bands(sig), sig.tobytes(), 0.8) is None
+        if i != 3:
+            store.done(f"d{i}")
+    assert count(store, "band_index") > 0     # some of d3's rows may have been folded already
+    store.close()
+    store = SQLiteStore(path)
+    assert store.recover() == 1               # d3 never reached a feed
+    assert count(store, "sketches") == 5 and count(store, "band_recent") + count(store, "band_index") == 5 * 16
+    assert store.claim_near("again", _bands(sigs[3]), sigs[3].tobytes(), 0.8) is None
+    assert store.claim_near("copy", _bands(sigs[4]), sigs[4].tobytes(), 0.8) == "d4"
+
+
+def test_a_store_from_before_band_index_is_migrated(tmp_path):
+    import sqlite3
+    path = tmp_path / "state.sqlite"
+    sigs = _signatures(3, seed=7)
+    old = sqlite3.connect(path, isolation_level=None)
+    old.executescript("""
+        CREATE TABLE urls (url TEXT PRIMARY KEY, text_hash TEXT, seen_at REAL);
+        CREATE TABLE bands (band BLOB NOT NULL, doc_id TEXT NOT NULL);
+        CREATE INDEX bands_band ON bands (band);
+        CREATE TABLE signatures (doc_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+        CREATE TABLE pending (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL, owner TEXT,
+                              text_hash TEXT, updating INTEGER NOT NULL DEFAULT 0);
+    """)
+    for i, sig in enumerate(sigs):
+        old.execute("INSERT INTO urls (url) VALUES (?)", (f"http://example.com/{i}",))
+        old.execute("INSERT INTO signatures VALUES (?, ?)", (f"old{i}", sig.tobytes()))
+        old.executemany("INSERT INTO bands VALUES (?, ?)", [(b, f"old{i}") for b in _bands(sig)])
+    old.execute("INSERT INTO pending (doc_id, url) VALUES ('old2', 'http://example.com/2')")   # killed mid-claim
+    old.close()
+    store = SQLiteStore(path)
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "bands" not in tables and "signatures" not in tables
+    assert count(store, "sketches") == 3 and count(store, "band_index") == 3 * 16
+    assert store.claim_near("new", _bands(sigs[0]), sigs[0].tobytes(), 0.8) == "old0"
+    assert store.recover() == 1               # old2's claims, bands and sketch are released
+    assert count(store, "sketches") == 2 and count(store, "band_index") == 2 * 16
+    assert store.claim_near("new2", _bands(sigs[2]), sigs[2].tobytes(), 0.8) is None
+    assert store.claim_near("new1", _bands(sigs[1]), sigs[1].tobytes(), 0.8) == "old1"
