@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.utils import load_html
+from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
 from pipelines import dense, structured
 from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
@@ -33,6 +34,34 @@ logger = logging.getLogger(__name__)
 # trafilatura logs an ERROR for every page it cannot parse; each such page is already
 # counted and logged here with its reason (no_text), so its own messages are only noise.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+# trafilatura's own parser options, with one difference. lxml.html's parser calls a Python
+# function to choose the class of every element handed to Python. That is hundreds of
+# thousands of calls a page, over our passes and trafilatura's. Here one class, chosen in C,
+# serves every element: the same tree API and the same text, ~1 ms a page less.
+PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                              remove_comments=True, remove_pis=True)
+PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+
+
+def load_html(html: str | bytes):
+    """trafilatura.utils.load_html's checks and repairs, parsed with PARSER: the tree, or
+    None when the input is not HTML."""
+    html = decode_file(html)
+    beginning = html[:50].lower()
+    html = repair_faulty_html(html, beginning)
+    try:
+        tree = lxml.html.fromstring(html, parser=PARSER)
+    except (ValueError, etree.ParserError):   # e.g. a str with an encoding declaration
+        tree = None
+    if tree is None or len(tree) < 1:   # lxml reads some pages only as bytes
+        tree = lxml.html.fromstring(html.encode("utf8", "surrogatepass"), parser=PARSER)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
+
 
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle",
