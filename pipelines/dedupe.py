@@ -16,7 +16,7 @@ import numpy as np
 from datasketch import MinHash
 
 from pipelines.drops import BY_REASON, StateUnavailable
-from pipelines.normalize import normalize_key
+from pipelines.normalize import normalize_key, remembered_key
 from pipelines.state import StateStore, StoreUnavailable, stop_crawl
 from pipelines.urls import clean_url, doc_id
 
@@ -99,8 +99,12 @@ class Sketch:
     signature: np.ndarray  # its MinHash
 
 
-def sketch(text: str, config: MinHashConfig) -> Sketch:
-    key_text = normalize_key(text)
+def sketch(text: str, config: MinHashConfig, paragraphs: list[str] | None = None) -> Sketch:
+    """The text's key and MinHash. Given the paragraphs the text joins, its key is made of
+    theirs, which the cleaning steps before have already computed: the same string, since
+    a key is words joined by single spaces."""
+    key_text = (" ".join(k for k in map(remembered_key, paragraphs) if k) if paragraphs is not None
+                else normalize_key(text))
     return Sketch(text_hash(text, key_text), signature(text, config, key_text))
 
 
@@ -246,5 +250,5 @@ class SketchStep:
         return cls(minhash_config_from_settings(crawler.settings))
 
     def process_item(self, page):
-        page.sketch = sketch(page.text, self.config)
+        page.sketch = sketch(page.text, self.config, page.paragraphs)
         return page

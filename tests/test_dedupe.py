@@ -74,3 +74,13 @@ def test_changed_minhash_parameters_fail_fast(tmp_path):
 def test_bad_config_is_refused():
     with pytest.raises(ValueError):
         MinHashConfig(num_perm=100, bands=16)
+
+
+def test_a_sketch_from_the_paragraph_keys_equals_one_from_the_text():
+    from pipelines.dedupe import sketch
+    cfg = MinHashConfig()
+    paragraphs = ["«أنّ» الوزيرَ قال: ٢٠٢٥…", "؟!", "  ﻻ تنسَ — Straße  ", "مدرسة\u200cجديدة", "", "آخر الفقرات."]
+    text = "\n\n".join(paragraphs)
+    by_text, by_keys = sketch(text, cfg), sketch(text, cfg, paragraphs)
+    assert by_keys.key == by_text.key == text_hash(text)
+    assert (by_keys.signature == by_text.signature).all()
