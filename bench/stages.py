@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse  # noqa: E402
 
 from crawler.decoding import decode_html  # noqa: E402
 from pipelines.boilerplate import clean  # noqa: E402
-from pipelines.dedupe import MinHashConfig, check  # noqa: E402
+from pipelines.dedupe import MinHashConfig, check, sketch  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
 from pipelines.language import detect_language  # noqa: E402
 from pipelines.normalize import normalize_paragraphs  # noqa: E402
@@ -71,7 +71,7 @@ def main() -> None:
                 t5 = time.perf_counter()
                 keep_article(paragraphs, ex.link_keys, qcfg, ex.title)
                 t6 = time.perf_counter()
-                check(store, str(i), url, text, cfg)
+                check(store, str(i), url, text, cfg, known=sketch(text, cfg, paragraphs))  # as SketchStep does
                 t7 = time.perf_counter()
                 baseline += t1 - t0
                 for stage, dt in zip(totals, (t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6)):

@@ -23,6 +23,7 @@ at 100k by default: it holds about 7 KB per document in memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -89,6 +90,11 @@ class Docs:
         return out
 
 
+def claims(store):
+    """The store's one transaction per document's claims, where it has one (check() uses it)."""
+    return store.claims() if hasattr(store, "claims") else contextlib.nullcontext()
+
+
 def claim_all(store, docs: list[tuple], config: MinHashConfig, begin_hash: bool, done_kept: bool) -> dict:
     """pipelines/dedupe.py check() on documents whose key and signature are already made."""
     verdicts = {"kept": 0, "duplicate": 0, "near_duplicate": 0, "duplicate_url": 0}
@@ -96,24 +102,26 @@ def claim_all(store, docs: list[tuple], config: MinHashConfig, begin_hash: bool,
         if store.has_url(url):
             verdicts["duplicate_url"] += 1
             continue
-        if begin_hash:
-            store.begin(doc_id, url, key)
-        else:
-            store.begin(doc_id, url)
-        verdict = "kept"
-        if not store.claim_url(url):
-            verdict = "duplicate_url"
-        else:
-            owner = store.claim_key(key, doc_id)
-            if owner is not None and owner != doc_id:
-                verdict = "duplicate"
-            elif store.claim_near(doc_id, doc_bands, sig_bytes, config.threshold) is not None:
-                verdict = "near_duplicate"
+        with claims(store):
+            if begin_hash:
+                store.begin(doc_id, url, key)
+            else:
+                store.begin(doc_id, url)
+            verdict = "kept"
+            if not store.claim_url(url):
+                verdict = "duplicate_url"
+            else:
+                owner = store.claim_key(key, doc_id)
+                if owner is not None and owner != doc_id:
+                    verdict = "duplicate"
+                elif store.claim_near(doc_id, doc_bands, sig_bytes, config.threshold) is not None:
+                    verdict = "near_duplicate"
+            if verdict != "kept" and done_kept:
+                store.done(doc_id, kept=False)
         # the kept document is exported, then marked done, as the pipeline's feed signal does
-        if done_kept:
-            store.done(doc_id, kept=verdict == "kept")
-        else:
-            store.done(doc_id)
+        if verdict == "kept" or not done_kept:
+            with claims(store):
+                store.done(doc_id)
         verdicts[verdict] += 1
     return verdicts
 

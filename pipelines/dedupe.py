@@ -121,10 +121,11 @@ def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashCo
         return _update(store, doc_id, url, key, stored[0], content), key
     if store.has_url(url):
         return Verdict("duplicate_url"), key
-    store.begin(doc_id, url, key)
-    verdict = _claim(store, doc_id, url, known, config, content)
-    if verdict.duplicate:
-        store.done(doc_id, kept=False)  # a dropped duplicate's claims are final: it is never exported
+    with store.claims():
+        store.begin(doc_id, url, key)
+        verdict = _claim(store, doc_id, url, known, config, content)
+        if verdict.duplicate:
+            store.done(doc_id, kept=False)  # a dropped duplicate's claims are final: it is never exported
     return verdict, key
 
 
@@ -202,8 +203,9 @@ class DedupePipeline:
             return
         if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
             try:
-                self.store.done(item["id"])
-                self._remember(response)
+                with self.store.claims():
+                    self.store.done(item["id"])
+                    self._remember(response)
             except StoreUnavailable as exc:
                 stop_crawl(self.crawler, exc)  # left provisional: the next run settles it
 

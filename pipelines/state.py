@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import time
 from abc import ABC, abstractmethod
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import urlparse
@@ -188,6 +189,11 @@ class StateStore(ABC):
         """Write a parameter on first use; raise StateError if a later run differs, since
         keys made with other parameters would silently never match."""
 
+    def claims(self):
+        """A context in which a document's calls are one transaction where the backend has
+        them: its claims become visible, and durable, together or not at all."""
+        return nullcontext()
+
     def close(self) -> None:
         pass
 
@@ -275,6 +281,26 @@ class SQLiteStore(StateStore):
             self.db.execute("DROP TABLE bands")
             self.db.execute("DROP TABLE signatures")
 
+    @contextmanager
+    def _tx(self):
+        """BEGIN IMMEDIATE ... COMMIT, or part of the transaction already open (`claims`).
+        sqlite3's own `with db:` would commit an enclosing transaction early."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def claims(self):
+        # Each commit writes every page it dirtied to the WAL: one commit for a document's
+        # pending row and claims, not five.
+        return self._tx()
+
     def claim_url(self, url: str) -> bool:
         return self.db.execute("INSERT OR IGNORE INTO urls (url) VALUES (?)", (url,)).rowcount == 1
 
@@ -295,8 +321,7 @@ class SQLiteStore(StateStore):
     def claim_near(self, doc_id, bands, signature, threshold):
         keys = [band_key(band) for band in bands]
         marks = ",".join("?" * len(keys))
-        with self.db:  # one transaction: check and insert cannot interleave with another writer
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._tx():  # check and insert cannot interleave with another writer
             candidates = self.db.execute(
                 f"SELECT doc_id, signature FROM sketches WHERE num IN "
                 f"(SELECT num FROM band_index WHERE band IN ({marks}) "
@@ -345,8 +370,7 @@ class SQLiteStore(StateStore):
                         "VALUES (?, ?, ?, ?, ?)", (doc_id, url, self.owner, text_hash, int(update)))
 
     def done(self, doc_id, kept=True):
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._tx():
             if kept:
                 self._settle(doc_id)
             self.db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
