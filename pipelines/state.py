@@ -259,12 +259,16 @@ class SQLiteStore(StateStore):
     def _migrate_bands(self) -> None:
         """Stores made before band_index (a `bands` table of blobs keyed by document id, and
         `signatures`) are moved into the new tables once, in one transaction."""
-        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "signatures" not in tables:
+        def old_layout() -> bool:
+            return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signatures'"
+                                   ).fetchone() is not None
+        if not old_layout():
             return
         self.db.create_function("band_key", 1, band_key, deterministic=True)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            if not old_layout():   # another process opening the file migrated it meanwhile
+                return
             self.db.execute("INSERT INTO sketches (doc_id, signature) SELECT doc_id, signature FROM signatures "
                             "ORDER BY rowid")
             self.db.execute("CREATE INDEX migrating_doc ON sketches (doc_id)")
