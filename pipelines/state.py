@@ -402,15 +402,18 @@ class SQLiteStore(StateStore):
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             dead, live = self._dead_owners_clause()
-            rows = self.db.execute(f"SELECT doc_id, url, updating, num, bands FROM pending WHERE {dead}",
-                                   live).fetchall()
-            for doc_id, url, updating, num, keys in rows:
+            rows = self.db.execute(f"SELECT doc_id, url, updating, num, bands, text_hash FROM pending "
+                                   f"WHERE {dead}", live).fetchall()
+            for doc_id, url, updating, num, keys, text_hash in rows:
                 if exported(doc_id):
                     self._settle(doc_id)
                 elif not updating:  # an update's URL stays final: only the new version is lost
                     released += 1
                     self.db.execute("DELETE FROM urls WHERE url = ?", (url,))
-                    self.db.execute("DELETE FROM content_keys WHERE doc_id = ?", (doc_id,))
+                    if text_hash is not None:   # the content key check() claimed: found by its index
+                        self.db.execute("DELETE FROM content_keys WHERE key = ? AND doc_id = ?", (text_hash, doc_id))
+                    else:
+                        self.db.execute("DELETE FROM content_keys WHERE doc_id = ?", (doc_id,))
                     if num is not None:
                         self.db.execute("DELETE FROM sketches WHERE num = ?", (num,))
                         for table in ("band_recent", "band_index"):

@@ -222,3 +222,16 @@ def test_a_store_from_before_band_index_is_migrated(tmp_path):
     assert count(store, "sketches") == 2 and count(store, "band_index") == 2 * 16
     assert store.claim_near("new2", _bands(sigs[2]), sigs[2].tobytes(), 0.8) is None
     assert store.claim_near("new1", _bands(sigs[1]), sigs[1].tobytes(), 0.8) == "old1"
+
+
+def test_a_released_documents_content_key_is_freed_through_its_hash(tmp_path):
+    from pipelines.dedupe import MinHashConfig, check
+    path = tmp_path / "state.sqlite"
+    store = SQLiteStore(path)
+    text = "نص المقالة الأولى " * 30
+    verdict, key = check(store, "a", "http://example.com/a", text, MinHashConfig())
+    assert verdict.duplicate is None and store.claim_key(key, "other") == "a"
+    store.close()
+    store = SQLiteStore(path)
+    assert store.recover() == 1             # "a" never reached a feed
+    assert store.claim_key(key, "b") is None
