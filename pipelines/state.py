@@ -265,8 +265,7 @@ class SQLiteStore(StateStore):
         if not old_layout():
             return
         self.db.create_function("band_key", 1, band_key, deterministic=True)
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._tx():
             if not old_layout():   # another process opening the file migrated it meanwhile
                 return
             self.db.execute("INSERT INTO sketches (doc_id, signature) SELECT doc_id, signature FROM signatures "
@@ -399,8 +398,7 @@ class SQLiteStore(StateStore):
 
     def _recover(self, exported: Callable[[str], bool]) -> int:
         released = 0
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._tx():
             dead, live = self._dead_owners_clause()
             rows = self.db.execute(f"SELECT doc_id, url, updating, num, bands, text_hash FROM pending "
                                    f"WHERE {dead}", live).fetchall()
@@ -437,8 +435,7 @@ class SQLiteStore(StateStore):
 
     def acquire_lock(self, holder: dict) -> dict | None:
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
+            with self._tx():
                 row = self.db.execute("SELECT holder, heartbeat FROM run_lock").fetchone()
                 if row and lock_alive(json.loads(row[0]), row[1]):
                     return json.loads(row[0])
