@@ -15,7 +15,10 @@ machine falls on all three alike:
 For each: pages, wall seconds, pages/s, CPU seconds per page (the whole process tree,
 workers included), peak RSS of the tree (sampled every 0.1 s). Then the ratios, the
 processing CPU per page (full minus bare) against trafilatura.extract alone on a sample
-of the same pages, and bench/stages.py's per-stage ms/page on that sample.
+of the same pages, and bench/stages.py's per-stage ms/page on that sample. Last, a bare and a
+full crawl of the same seed with an article pattern that matches nothing measure what a run
+costs before its first page (the full one starts its cleaning processes), so the processing
+CPU per page is also given with that start-up set apart.
 Figures, not assertions: the machine should be otherwise quiet. The "others" column is the
 share of all cores that processes outside the run and nginx used meanwhile.
 """
@@ -208,6 +211,24 @@ def extraction_alone(sample: list[Path]) -> float:
     return (time.process_time() - t0) / (rounds * len(docs))
 
 
+def startup_cpu(kind: str, seeds: Path, work: Path) -> float:
+    """CPU seconds of a crawl that starts, reads the sitemaps and finds no article (the same
+    seed with an article pattern that matches nothing): what a run costs before its first
+    page, whatever its length. The full pipeline's includes starting its cleaning processes."""
+    none = work.parent / f"{work.name}.toml"
+    none.write_text(seeds.read_text(encoding="utf-8").replace("article_pattern = '", "article_pattern = '^(?!)"),
+                    encoding="utf-8")
+    work.mkdir(parents=True)
+    # the close-time checks would rightly fail a crawl that keeps nothing
+    cmd = scrapy_command(kind, none, work) + ["-s", "CHECKS_ENABLED=False"]
+    m = run_measured(cmd, env=env(), log=work / "log.txt")
+    fetched, _, _ = scrapy_outcome(work, 0)
+    if m.returncode != 0 or fetched:
+        raise RuntimeError(f"the start-up crawl ({kind}) exited {m.returncode} with {fetched} articles: "
+                           f"see {failed_log(work / 'log.txt', f'{kind}-startup')}")
+    return m.cpu
+
+
 def warm_page_cache(site: Path) -> None:
     # the first run must not be the one that reads the site from disk
     for path in site.rglob("*.html"):
@@ -220,7 +241,7 @@ def row(label: str, pages, wall, rate, cpu_page, rss, nginx, load=None, note="")
             f" {nginx:>8.1f} {load}  {note}")
 
 
-def report(results: list[Result], manifest: dict, extract_cpu: float, runs: int) -> None:
+def report(results: list[Result], manifest: dict, extract_cpu: float, runs: int, startup: dict) -> None:
     print(f"\n== Crawl throughput: {manifest['pages']} article pages of {manifest['mean_kb']} KB on average "
           f"({manifest['syndicated_copies']} syndicated copies), nginx on loopback, {os.cpu_count()} cores ==")
     print(f"{'run':<22} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'CPU ms/page':>12} {'peak MB':>8}"
@@ -257,6 +278,14 @@ def report(results: list[Result], manifest: dict, extract_cpu: float, runs: int)
     print(f"  trafilatura.extract alone, CPU/page           {1000 * extract_cpu:6.2f} ms  (in one process, "
           f"pages in memory, sample of the same pages)")
     print(f"  processing / trafilatura.extract alone        {processing / extract_cpu:5.2f}x   goal <= 1.6x")
+    if startup:
+        # per page once each run's start-up is set apart: what a longer crawl tends to
+        extra = startup["full"] - startup["bare"]
+        marginal = processing - extra / full["pages"]
+        print(f"  start-up CPU (a crawl that finds no article)  bare {startup['bare']:.2f} s, full "
+              f"{startup['full']:.2f} s: {1000 * extra / full['pages']:.2f} ms/page of this run")
+        print(f"  processing CPU/page, start-up set apart       {1000 * marginal:6.2f} ms  "
+              f"({marginal / extract_cpu:.2f}x trafilatura.extract alone)")
     print(f"  trafilatura CLI CPU/page / extract alone      {traf['cpu'] / extract_cpu:5.2f}x")
 
 
@@ -268,6 +297,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=100, help="pages for extraction alone and the per-stage figures")
     ap.add_argument("--kinds", default="bare,full,traf", help="which runs (default: all three)")
     ap.add_argument("--no-stages", action="store_true", help="skip bench/stages.py")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up runs (crawls that find no article)")
     ap.add_argument("--keep", type=Path, help="keep the runs' logs, feeds and state here (default: a temporary folder)")
     args = ap.parse_args()
     kinds = [k for k in args.kinds.split(",") if k in KINDS]
@@ -291,8 +321,12 @@ def main() -> None:
             for kind in kinds:
                 results.append(run_one(kind, run, tmp / f"{kind}-{run}", seeds, urls, tconfig,
                                        manifest["pages"], nginx.pid))
+        startup = {}
+        if not args.no_startup and {"bare", "full"} <= set(kinds):
+            startup = {kind: median([startup_cpu(kind, seeds, tmp / f"{kind}-startup-{run}")
+                                     for run in range(args.runs)]) for kind in ("bare", "full")}
         extract_cpu = extraction_alone(sample)
-        report(results, manifest, extract_cpu, args.runs)
+        report(results, manifest, extract_cpu, args.runs, startup)
 
         if not args.no_stages:
             # bench/stages.py takes a folder of pages: the sample, linked into one
