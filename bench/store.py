@@ -1,7 +1,7 @@
 """Dedupe state store scaling: time per document from 10k to 1M documents.
 
     python bench/store.py [--sizes 10000,100000,1000000] [--redis-sizes 10000,100000]
-                          [--window 5000] [--dir DIR] [--no-prefill]
+                          [--window 5000] [--dir DIR] [--no-prefill] [--no-floor]
 
 Synthetic documents (random 40-hex ids and content keys, random 128-value MinHash
 signatures and their 16 LSH bands made by pipelines/dedupe.py bands()) go through the
@@ -18,7 +18,8 @@ documents before each window are instead bulk-inserted as the rows (SQLite) or k
 public methods (has_url, claim_key and claim_near must find prefilled documents); a store
 whose layout no longer matches is filled through the methods instead, with a note, as
 `--no-prefill` does. Redis (a throwaway redis-server on loopback, persistence off) stops
-at 100k by default: it holds about 7 KB per document in memory.
+at 100k by default: it holds about 7 KB per document in memory. For scale, SQLite by itself
+(`floor_run`: a bare table of random keys, the least any store can do) is timed at the same sizes.
 """
 from __future__ import annotations
 
