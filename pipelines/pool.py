@@ -8,9 +8,10 @@ running the steps named in CLEANING_STEPS, and gets back the cleaned page or the
 was dropped, plus the stats the steps counted. With CLEANING_PROCESSES=0 the same steps run
 in the crawler process itself (the path the pool is tested against).
 
-Each worker process is served by a thread of the crawler that sends it one page at a time,
-so the page a process holds is always known: if the process dies (a crash in lxml, the
-OOM killer), that page is dropped as `worker_died` and a new process takes its place.
+Each worker process is served by a thread of the crawler that keeps it one page ahead and
+gets its results back in order, so the page a process works on is always known: if the
+process dies (a crash in lxml, the OOM killer), that page is dropped as `worker_died`, a
+new process takes its place, and the page sent ahead goes to the new one.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import os
 import pickle
 import queue
 import threading
+from collections import deque
 from dataclasses import replace
 
 from scrapy.settings import BaseSettings, Settings
@@ -30,6 +32,8 @@ from twisted.internet import defer, reactor
 from pipelines.drops import Drop
 
 logger = logging.getLogger(__name__)
+
+PAGES_AHEAD = 1   # pages sent to a cleaning process beyond the one it works on
 
 
 class WorkerDied(Drop):
@@ -121,21 +125,40 @@ def slim(page):
 def _worker_main(conn, settings: dict, paths: list[str]) -> None:
     stats = DeltaStats()
     steps = build_steps(paths, StepContext(Settings(settings), stats))
+    # A thread takes pages off the pipe as they come, so the crawler's send never waits
+    # for a page to finish (and never blocks while this process sends back a large result).
+    inbox: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_pages, args=(conn, inbox), daemon=True).start()
     while True:
-        try:
-            page = conn.recv()
-        except EOFError:   # the crawler closed the pipe: time to go
+        raw = inbox.get()
+        if raw is None:   # the crawler closed the pipe: time to go
             return
-        status, payload = run_steps(steps, page)
+        status, payload = run_steps(steps, pickle.loads(raw))
         conn.send((status, payload, stats.take()))
 
 
+def _read_pages(conn, inbox: queue.Queue) -> None:
+    while True:
+        try:
+            inbox.put(conn.recv_bytes())
+        except (EOFError, OSError):
+            inbox.put(None)
+            return
+
+
 class _Slot:
-    """One worker process and the crawler thread that feeds it."""
+    """One worker process and the crawler thread that feeds it.
+
+    The thread keeps PAGES_AHEAD pages sent beyond the one the process works on, so that
+    the process starts its next page at once instead of waiting for this thread to get the
+    GIL back (~3 ms a page, 11% of a process's time). Results come back in the order the
+    pages went, so the oldest page not answered is the one a dying process held; the pages
+    behind it are sent again to the process that takes its place."""
 
     def __init__(self, pool: WorkerPool, number: int):
         self.pool, self.number = pool, number
         self.process = self.conn = None
+        self.held: deque = deque()   # (page, deferred) sent and not answered, oldest first
         self.start_process()
         self.thread = threading.Thread(target=self.serve, name=f"cleaning-{number}", daemon=True)
         self.thread.start()
@@ -150,24 +173,50 @@ class _Slot:
         self.conn = ours
 
     def serve(self) -> None:
+        closing = False
         while True:
-            task = self.pool.tasks.get()
-            if task is None:
+            while not closing and len(self.held) <= PAGES_AHEAD:
+                # a page sent ahead waits behind another: only when there is one for every slot
+                if self.held and self.pool.tasks.qsize() < len(self.pool.slots):
+                    break
+                try:
+                    task = self.pool.tasks.get(block=not self.held)
+                except queue.Empty:
+                    break
+                if task is None:
+                    closing = True
+                else:
+                    self.held.append(task)
+                    self._send(task[0])
+            if not self.held:   # closing, and every page answered
                 self.conn.close()
                 self.process.join(timeout=10)
                 return
-            page, deferred = task
             try:
-                self.conn.send(page)
                 result = self.conn.recv()
+                page, deferred = self.held.popleft()
             except (EOFError, OSError) as exc:
-                self.process.join(timeout=5)
-                code = self.process.exitcode
-                logger.error("cleaning process %d died (exit code %s) on %s; starting another",
-                             self.number, code, page.fetched_url)
-                result = ("drop", WorkerDied(f"cleaning process exited with {code} ({exc!r})", page.fetched_url), [])
-                self.start_process()
+                page, deferred = self.held.popleft()
+                result = ("drop", self._replace_process(page, exc), [])
             reactor.callFromThread(deferred.callback, result)
+
+    def _send(self, page) -> None:
+        try:
+            self.conn.send(page)
+        except OSError:
+            pass   # the process is gone: the next recv says so, and the page is sent again
+
+    def _replace_process(self, page, exc: Exception) -> WorkerDied:
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        logger.error("cleaning process %d died (exit code %s) on %s; starting another",
+                     self.number, code, page.fetched_url)
+        self.start_process()
+        if self.held:
+            logger.info("cleaning process %d: %d page(s) sent ahead go to its successor", self.number, len(self.held))
+        for waiting, _ in self.held:
+            self._send(waiting)
+        return WorkerDied(f"cleaning process exited with {code} ({exc!r})", page.fetched_url)
 
 
 class WorkerPool:
