@@ -15,7 +15,7 @@ machine falls on all three alike:
 For each: pages, wall seconds, pages/s, CPU seconds per page (the whole process tree,
 workers included), peak RSS of the tree (sampled every 0.1 s). Then the ratios, the
 processing CPU per page (full minus bare) against trafilatura.extract alone on a sample
-of the same pages, and bench/stages.py's per-stage ms/page on that sample. Last, a bare and a
+of the same pages (measured after each round of runs, the median taken), and bench/stages.py's per-stage ms/page on that sample. Last, a bare and a
 full crawl of the same seed with an article pattern that matches nothing measure what a run
 costs before its first page (the full one starts its cleaning processes), so the processing
 CPU per page is also given with that start-up set apart.
@@ -276,7 +276,7 @@ def report(results: list[Result], manifest: dict, extract_cpu: float, runs: int,
     print(f"  full pipeline / trafilatura CLI, peak RSS     {full['rss'] / traf['rss']:5.2f}x")
     print(f"  processing CPU/page (full - bare)             {1000 * processing:6.2f} ms")
     print(f"  trafilatura.extract alone, CPU/page           {1000 * extract_cpu:6.2f} ms  (in one process, "
-          f"pages in memory, sample of the same pages)")
+          f"pages in memory, sample of the same pages; median of one measure a round)")
     print(f"  processing / trafilatura.extract alone        {processing / extract_cpu:5.2f}x   goal <= 1.6x")
     if startup:
         # per page once each run's start-up is set apart: what a longer crawl tends to
@@ -317,16 +317,18 @@ def main() -> None:
         seeds = seed_file(base, tmp / "bench.toml")
         tconfig = trafilatura_config(tmp / "trafilatura.cfg")
         print(f"site {site} served at {base}; runs:", file=sys.stderr, flush=True)
+        extract_cpus = []
         for run in range(args.runs):
             for kind in kinds:
                 results.append(run_one(kind, run, tmp / f"{kind}-{run}", seeds, urls, tconfig,
                                        manifest["pages"], nginx.pid))
+            # the baseline in each round too, so that the machine's drift falls on both sides
+            extract_cpus.append(extraction_alone(sample))
         startup = {}
         if not args.no_startup and {"bare", "full"} <= set(kinds):
             startup = {kind: median([startup_cpu(kind, seeds, tmp / f"{kind}-startup-{run}")
                                      for run in range(args.runs)]) for kind in ("bare", "full")}
-        extract_cpu = extraction_alone(sample)
-        report(results, manifest, extract_cpu, args.runs, startup)
+        report(results, manifest, median(extract_cpus), args.runs, startup)
 
         if not args.no_stages:
             # bench/stages.py takes a folder of pages: the sample, linked into one
