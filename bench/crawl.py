@@ -15,10 +15,11 @@ machine falls on all three alike:
 For each: pages, wall seconds, pages/s, CPU seconds per page (the whole process tree,
 workers included), peak RSS of the tree (sampled every 0.1 s). Then the ratios, the
 processing CPU per page (full minus bare) against trafilatura.extract alone on a sample
-of the same pages (measured after each round of runs, the median taken), and bench/stages.py's per-stage ms/page on that sample. Last, a bare and a
-full crawl of the same seed with an article pattern that matches nothing measure what a run
-costs before its first page (the full one starts its cleaning processes), so the processing
-CPU per page is also given with that start-up set apart.
+of the same pages (measured after each round of runs, the median taken), and
+bench/stages.py's per-stage ms/page on that sample. Last, a bare and a full crawl of the
+same seed with an article pattern that matches nothing measure what a run costs before its
+first page (the full one starts its cleaning processes), so the processing CPU per page is
+also given with that start-up set apart.
 Figures, not assertions: the machine should be otherwise quiet. The "others" column is the
 share of all cores that processes outside the run and nginx used meanwhile.
 """
