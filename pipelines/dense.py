@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lxml import etree
 
 SKIPPED = frozenset((
     "script", "style", "noscript", "template", "svg", "iframe", "select", "option", "button", "input",
@@ -55,53 +54,42 @@ def lines_of(root) -> list[Line]:
     as the page's text (scripts, forms, navigation, asides, figures)."""
     out: list[Line] = []
     parts: list[str] = []
-    counts = {"link": 0, "heading": None}
-    skip_depth = 0
-    link_depth = 0
+    line = [0, None]   # the line's link words so far, its heading tag
 
     def flush():
-        text = " ".join("".join(parts).split())
-        if text:
-            words = len(text.split())
-            out.append(Line(text, words, min(counts["link"], words), counts["heading"]))
+        words = "".join(parts).split()
+        if words:
+            out.append(Line(" ".join(words), len(words), min(line[0], len(words)), line[1]))
         parts.clear()
-        counts["link"] = 0
-        counts["heading"] = None
+        line[0], line[1] = 0, None
 
-    def add(text: str | None):
+    def add(text: str | None, in_link: bool):
         if text:
             parts.append(text)
-            if link_depth:
-                counts["link"] += len(text.split())
+            if in_link:
+                line[0] += len(text.split())
 
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(el.tag, str):  # a comment or processing instruction: only its tail is text
-            if event == "end" and not skip_depth:
-                add(el.tail)
-            continue
+    # A walk that never enters a skipped element: menus, scripts and asides are much of a
+    # page's tree. Recursion is safe: libxml2 stops nesting at 256 levels.
+    def walk(el, in_link: bool):
         tag = el.tag
-        if event == "start":
-            if skip_depth or tag in SKIPPED:
-                skip_depth += 1
-                continue
-            if tag in BLOCKS:
-                flush()
-            if tag in HEADINGS:
-                counts["heading"] = tag
-            if tag == "a":
-                link_depth += 1
-            add(el.text)
-        else:
-            if skip_depth:
-                skip_depth -= 1
-                if skip_depth == 0 and el.tail:
-                    add(el.tail)
-                continue
-            if tag == "a":
-                link_depth -= 1
-            if tag in BLOCKS:
-                flush()
-            add(el.tail)
+        if tag in BLOCKS:
+            flush()
+        if tag in HEADINGS:
+            line[1] = tag
+        in_link = in_link or tag == "a"
+        add(el.text, in_link)
+        for child in el:
+            # a comment or processing instruction has only its tail as text
+            if isinstance(child.tag, str) and child.tag not in SKIPPED:
+                walk(child, in_link)
+            add(child.tail, in_link)
+        if tag in BLOCKS:
+            flush()
+
+    if root.tag not in SKIPPED:
+        walk(root, False)
+    add(root.tail, False)
     flush()
     return out
 

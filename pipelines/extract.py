@@ -105,7 +105,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
 
     canonical = _canonical(tree, url)
     jsonld = list(_jsonld_objects(tree))
-    link_keys = frozenset(k for k in (remembered_key(a.text_content()) for a in tree.iter("a"))
+    link_keys = frozenset(k for k in (remembered_key(_text(a)) for a in tree.iter("a"))
                           if len(k.split()) >= 2)
     labels = _labels(tree)
     tag_links = _tag_links(tree, labels, markers)
@@ -631,7 +631,7 @@ def _nearby_anchors(el, max_words: int) -> list[str]:
     for scope in scopes:
         if scope is None:
             continue
-        anchors = [" ".join(a.text_content().split()) for a in scope.iter("a")]
+        anchors = [" ".join(_text(a).split()) for a in scope.iter("a")]
         anchors = [a for a in anchors if a]
         if anchors:
             return anchors if len(anchors) <= 60 and all(len(a.split()) <= max_words for a in anchors) else []
@@ -663,7 +663,7 @@ def _prune_link_boxes(labels, markers: Markers) -> None:
             continue
         text = box.text_content()
         words = len(text.split())
-        link_words = sum(len(a.text_content().split()) for a in box.iter("a"))
+        link_words = sum(len(_text(a).split()) for a in box.iter("a"))
         if 0 < words <= max_words and link_words >= 0.4 * words:
             doomed.append(box)
     for box in doomed:
@@ -694,6 +694,12 @@ def _prune_next_story(labels, headline: str | None) -> None:
         if own and own in heads:
             continue
         _drop_keep_tail(box)
+
+
+def _text(el) -> str:
+    """el.text_content(), without its XPath call for an element that holds only text (most
+    links: a page has hundreds)."""
+    return (el.text or "") if not len(el) else el.text_content()
 
 
 def _is_ancestor(ancestor, el) -> bool:
