@@ -68,7 +68,7 @@ CLEANING_STEPS = [
     "pipelines.language.LanguagePipeline",
     # quality before dedupe: a page dropped as not-an-article must not claim keys in the store
     "pipelines.quality.QualityPipeline",
-    "pipelines.dedupe.SketchStep",
+    "pipelines.sketch.SketchStep",
 ]
 CLEANING_PROCESSES = None      # worker processes for the cleaning steps; None: one per core; 0: none
 EXTRACT_PRUNE_XPATHS = []      # XPath expressions pruned from every page before extraction

@@ -4,19 +4,20 @@ Keys come from key-normalised text (pipelines/normalize.py), so copies that diff
 diacritics, hamza forms, digits or punctuation are one document. Near-duplicates: MinHash
 over word shingles, LSH bands to find candidates, then the estimated Jaccard similarity
 decides. All claims go through the state store, so they hold across runs.
+
+The key and MinHash of each text are made in a cleaning process (pipelines/sketch.py);
+this module, which the crawler process runs, only claims them, and never imports datasketch
+(with SciPy, half a second of CPU at every start).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from functools import cached_property
 
 import numpy as np
-from datasketch import MinHash
 
 from pipelines.drops import BY_REASON, StateUnavailable
-from pipelines.normalize import normalize_key, remembered_key
 from pipelines.state import StateStore, StoreUnavailable, stop_crawl
 from pipelines.urls import clean_url, doc_id
 
@@ -50,33 +51,6 @@ class MinHashConfig:
     def fingerprint(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
-    @cached_property
-    def _permutations(self):
-        # datasketch draws its permutations from the seed; make them once, not per document
-        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=self.scheme).permutations
-
-
-def text_hash(text: str, key_text: str | None = None) -> str:
-    """The exact-duplicate key of a text: hex digest of its key normalisation
-    (pass `key_text` when it is already at hand)."""
-    key_text = normalize_key(text) if key_text is None else key_text
-    return hashlib.sha1(key_text.encode("utf-8")).hexdigest()
-
-
-def shingles(key_text: str, n: int) -> set[bytes]:
-    words = key_text.split()
-    if len(words) <= n:
-        return {" ".join(words).encode("utf-8")} if words else set()
-    return {" ".join(words[i:i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
-
-
-def signature(text: str, config: MinHashConfig, key_text: str | None = None) -> np.ndarray:
-    """MinHash of the text's word shingles, computed once on its key normalisation."""
-    key_text = normalize_key(text) if key_text is None else key_text
-    m = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme,
-                permutations=config._permutations)
-    m.update_batch(list(shingles(key_text, config.shingle_words)))
-    return m.hashvalues
 
 
 def bands(sig: np.ndarray, config: MinHashConfig) -> list[bytes]:
@@ -94,18 +68,10 @@ class Verdict:
 
 @dataclass
 class Sketch:
-    """What dedupe needs of a text, computed once (in a cleaning process: `SketchStep`)."""
+    """What dedupe needs of a text, computed once in a cleaning process (pipelines/sketch.py).
+    Defined here, where the crawler unpickles it, away from datasketch and its imports."""
     key: str               # the exact-duplicate key (hex digest of the key normalisation)
     signature: np.ndarray  # its MinHash
-
-
-def sketch(text: str, config: MinHashConfig, paragraphs: list[str] | None = None) -> Sketch:
-    """The text's key and MinHash. Given the paragraphs the text joins, its key is made of
-    theirs, which the cleaning steps before have already computed: the same string, since
-    a key is words joined by single spaces."""
-    key_text = (" ".join(k for k in map(remembered_key, paragraphs) if k) if paragraphs is not None
-                else normalize_key(text))
-    return Sketch(text_hash(text, key_text), signature(text, config, key_text))
 
 
 def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashConfig,
@@ -114,7 +80,9 @@ def check(store: StateStore, doc_id: str, url: str, text: str, config: MinHashCo
     document's claims stay provisional (`store.begin`) until it is exported (`store.done`).
     A re-fetched article (`refetch`) whose URL is already exported is an update when its
     text changed, else `unchanged`."""
-    known = known or sketch(text, config)
+    if known is None:   # no SketchStep in CLEANING_STEPS: make the sketch here
+        from pipelines.sketch import sketch
+        known = sketch(text, config)
     key = known.key
     stored = store.article(url) if refetch else None
     if stored is not None:
@@ -240,17 +208,10 @@ class DedupePipeline:
         return page
 
 
-class SketchStep:
-    """A cleaning step (CLEANING_STEPS): the text's key and MinHash, computed where the
-    CPU is (a cleaning process), not on the crawler's thread that claims them."""
-
-    def __init__(self, config: MinHashConfig):
-        self.config = config
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(minhash_config_from_settings(crawler.settings))
-
-    def process_item(self, page):
-        page.sketch = sketch(page.text, self.config, page.paragraphs)
-        return page
+def __getattr__(name: str):
+    # The sketch moved to pipelines/sketch.py; settings that name pipelines.dedupe.SketchStep
+    # (CLEANING_STEPS written before) still load, without importing datasketch here at start.
+    if name in ("SketchStep", "sketch", "signature", "shingles", "text_hash"):
+        from pipelines import sketch
+        return getattr(sketch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

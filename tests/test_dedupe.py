@@ -1,8 +1,11 @@
 import random
+import subprocess
+import sys
 
 import pytest
 
-from pipelines.dedupe import MinHashConfig, check, signature, text_hash
+from pipelines.dedupe import MinHashConfig, check
+from pipelines.sketch import signature, text_hash
 from pipelines.state import SQLiteStore, StateError, similar
 
 random.seed(7)
@@ -77,10 +80,31 @@ def test_bad_config_is_refused():
 
 
 def test_a_sketch_from_the_paragraph_keys_equals_one_from_the_text():
-    from pipelines.dedupe import sketch
+    from pipelines.sketch import sketch
     cfg = MinHashConfig()
     paragraphs = ["«أنّ» الوزيرَ قال: ٢٠٢٥…", "؟!", "  ﻻ تنسَ — Straße  ", "مدرسة\u200cجديدة", "", "آخر الفقرات."]
     text = "\n\n".join(paragraphs)
     by_text, by_keys = sketch(text, cfg), sketch(text, cfg, paragraphs)
     assert by_keys.key == by_text.key == text_hash(text)
     assert (by_keys.signature == by_text.signature).all()
+
+
+def test_the_crawler_process_claims_without_importing_datasketch():
+    # datasketch brings SciPy: half a second of CPU at every start, for code that runs only
+    # in the cleaning processes. Unpickling a page's sketch must not bring it either.
+    probe = ("import pickle, sys; from scrapy.utils.misc import load_object; "
+             "from crawler import settings; import crawler.spiders.news; "
+             "[load_object(p) for p in settings.ITEM_PIPELINES]; "
+             "from pipelines.dedupe import Sketch, MinHashConfig, bands; import numpy as np; "
+             "s = pickle.loads(pickle.dumps(Sketch('k', np.arange(128, dtype=np.uint64)))); "
+             "bands(s.signature, MinHashConfig()); "
+             "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cleaning_steps_that_name_the_sketch_step_by_its_old_module_still_load():
+    from scrapy.utils.misc import load_object
+
+    from pipelines.sketch import SketchStep
+    assert load_object("pipelines.dedupe.SketchStep") is SketchStep

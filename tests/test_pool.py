@@ -43,7 +43,7 @@ def test_a_cleaning_process_that_dies_costs_only_its_page(tmp_path, processes):
     steps = ",".join(["dying_step.DieOnMarkedPage", "pipelines.extract.ExtractPipeline",
                       "pipelines.boilerplate.BoilerplatePipeline", "pipelines.normalize.NormalizePipeline",
                       "pipelines.language.LanguagePipeline", "pipelines.quality.QualityPipeline",
-                      "pipelines.dedupe.SketchStep"])
+                      "pipelines.sketch.SketchStep"])
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
     proc = subprocess.run(
         [sys.executable, "-m", "scrapy", "clean", str(pages), "-O", str(out), "-s", f"SUMMARY_FILE={summary}",

@@ -1,0 +1,70 @@
+"""Step 5: the text's exact-duplicate key and MinHash, made once, in a cleaning process.
+
+The key is the SHA-1 of the text's key normalisation (pipelines/normalize.py); the MinHash
+is over word shingles of the same normalisation. The crawler process claims both in the
+state store (pipelines/dedupe.py) and never needs datasketch itself.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+
+from pipelines.dedupe import MinHashConfig, Sketch, minhash_config_from_settings
+from pipelines.normalize import normalize_key, remembered_key
+
+
+def text_hash(text: str, key_text: str | None = None) -> str:
+    """The exact-duplicate key of a text: hex digest of its key normalisation
+    (pass `key_text` when it is already at hand)."""
+    key_text = normalize_key(text) if key_text is None else key_text
+    return hashlib.sha1(key_text.encode("utf-8")).hexdigest()
+
+
+def shingles(key_text: str, n: int) -> set[bytes]:
+    words = key_text.split()
+    if len(words) <= n:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    return {" ".join(words[i:i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
+
+
+@lru_cache(maxsize=None)
+def _permutations(config: MinHashConfig):
+    # datasketch draws its permutations from the seed; make them once, not per document
+    return MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme).permutations
+
+
+def signature(text: str, config: MinHashConfig, key_text: str | None = None) -> np.ndarray:
+    """MinHash of the text's word shingles, computed once on its key normalisation."""
+    key_text = normalize_key(text) if key_text is None else key_text
+    m = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme,
+                permutations=_permutations(config))
+    m.update_batch(list(shingles(key_text, config.shingle_words)))
+    return m.hashvalues
+
+
+def sketch(text: str, config: MinHashConfig, paragraphs: list[str] | None = None) -> Sketch:
+    """The text's key and MinHash. Given the paragraphs the text joins, its key is made of
+    theirs, which the cleaning steps before have already computed: the same string, since
+    a key is words joined by single spaces."""
+    key_text = (" ".join(k for k in map(remembered_key, paragraphs) if k) if paragraphs is not None
+                else normalize_key(text))
+    return Sketch(text_hash(text, key_text), signature(text, config, key_text))
+
+
+class SketchStep:
+    """A cleaning step (CLEANING_STEPS): the text's key and MinHash, computed where the
+    CPU is (a cleaning process), not on the crawler's thread that claims them."""
+
+    def __init__(self, config: MinHashConfig):
+        self.config = config
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(minhash_config_from_settings(crawler.settings))
+
+    def process_item(self, page):
+        page.sketch = sketch(page.text, self.config, page.paragraphs)
+        return page
