@@ -259,22 +259,24 @@ def report(results: list[Result], manifest: dict, extract_cpu: float, runs: int,
     print(f"median of {runs} runs:")
     for k, v in med.items():
         print(row(KINDS[k], int(v["pages"]), v["wall"], v["rate"], v["cpu"], v["rss"], v["nginx"]))
-    if not all(k in med for k in KINDS):
+    if not {"bare", "full"} <= set(med):
         return
 
     def per_run(a, b, attr):
         return ", ".join(f"{getattr(x, attr) / getattr(y, attr):.2f}" for x, y in zip(by[a], by[b]))
 
-    full, bare, traf = med["full"], med["bare"], med["traf"]
+    full, bare, traf = med["full"], med["bare"], med.get("traf")
     processing = full["cpu"] - bare["cpu"]
     print("ratios (of the medians; per run in brackets):")
-    print(f"  full pipeline / trafilatura CLI, pages/s      {full['rate'] / traf['rate']:5.2f}x  "
-          f"[{per_run('full', 'traf', 'rate')}]   goal >= 1.6x")
+    if traf:
+        print(f"  full pipeline / trafilatura CLI, pages/s      {full['rate'] / traf['rate']:5.2f}x  "
+              f"[{per_run('full', 'traf', 'rate')}]   goal >= 1.6x")
     print(f"  full pipeline / bare crawl, pages/s           {full['rate'] / bare['rate']:5.2f}x  "
           f"[{per_run('full', 'bare', 'rate')}]")
-    print(f"  full pipeline / trafilatura CLI, CPU/page     {full['cpu'] / traf['cpu']:5.2f}x  "
-          f"[{per_run('full', 'traf', 'cpu_page')}]")
-    print(f"  full pipeline / trafilatura CLI, peak RSS     {full['rss'] / traf['rss']:5.2f}x")
+    if traf:
+        print(f"  full pipeline / trafilatura CLI, CPU/page     {full['cpu'] / traf['cpu']:5.2f}x  "
+              f"[{per_run('full', 'traf', 'cpu_page')}]")
+        print(f"  full pipeline / trafilatura CLI, peak RSS     {full['rss'] / traf['rss']:5.2f}x")
     print(f"  processing CPU/page (full - bare)             {1000 * processing:6.2f} ms")
     print(f"  trafilatura.extract alone, CPU/page           {1000 * extract_cpu:6.2f} ms  (in one process, "
           f"pages in memory, sample of the same pages; median of one measure a round)")
@@ -287,7 +289,8 @@ def report(results: list[Result], manifest: dict, extract_cpu: float, runs: int,
               f"{startup['full']:.2f} s: {1000 * extra / full['pages']:.2f} ms/page of this run")
         print(f"  processing CPU/page, start-up set apart       {1000 * marginal:6.2f} ms  "
               f"({marginal / extract_cpu:.2f}x trafilatura.extract alone)")
-    print(f"  trafilatura CLI CPU/page / extract alone      {traf['cpu'] / extract_cpu:5.2f}x")
+    if traf:
+        print(f"  trafilatura CLI CPU/page / extract alone      {traf['cpu'] / extract_cpu:5.2f}x")
 
 
 def main() -> None:
