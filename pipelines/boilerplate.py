@@ -93,7 +93,7 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
             out.count("source")
             i += 1
             continue
-        if _prose_count(out.paragraphs) >= 2 and _starts_another_article(paragraphs, keys, i, markers):
+        if _prose_at_least(out.paragraphs, 2) and _starts_another_article(paragraphs, keys, i, markers):
             # A headline with its own dateline or byline under it, after this article's
             # text: the next story, appended below (infinite scroll) or a read-also story.
             i = _cut_rest(paragraphs, keys, i, out, markers, "next_article")
@@ -237,8 +237,14 @@ def _without_dateline(paragraph: str) -> str:
     return paragraph
 
 
-def _prose_count(paragraphs: list[str]) -> int:
-    return sum(len(p.split()) >= PROSE_MIN_WORDS for p in paragraphs)
+def _prose_at_least(paragraphs: list[str], n: int) -> bool:
+    """At least `n` prose paragraphs: asked at every line, so it stops counting at `n`."""
+    for p in paragraphs:
+        if len(p.split()) >= PROSE_MIN_WORDS:
+            n -= 1
+            if n <= 0:
+                return True
+    return n <= 0
 
 
 def _leading_chrome(paragraphs, keys, i) -> bool:

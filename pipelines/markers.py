@@ -27,6 +27,9 @@ class Markers:
     # kind -> first word -> markers starting with it, longest first: a line is checked
     # against the few markers that share its first word, not against the whole table.
     by_first_word: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # kind -> one pattern of all its markers as whole words: `contains` is asked of most
+    # lines of every page, and nearly always finds nothing.
+    anywhere: dict[str, re.Pattern] = field(default_factory=dict)
 
     def __post_init__(self):
         for kind, markers in self.by_kind.items():
@@ -34,6 +37,9 @@ class Markers:
             for marker in markers:
                 index.setdefault(marker.split(" ", 1)[0], []).append(marker)
             self.by_first_word[kind] = {w: tuple(ms) for w, ms in index.items()}
+            if markers:
+                self.anywhere[kind] = re.compile(
+                    r"(?<!\S)(?:" + "|".join(map(re.escape, markers)) + r")(?!\S)")
 
     def prefix(self, kind: str, key: str) -> str | None:
         """The marker of `kind` that `key` (a key-normalised line) starts with, if any."""
@@ -44,8 +50,11 @@ class Markers:
 
     def contains(self, kind: str, key: str) -> str | None:
         """The marker of `kind` found anywhere in `key`, as whole words."""
+        pattern = self.anywhere.get(kind)
+        if pattern is None or not pattern.search(key):
+            return None
         padded = f" {key} "
-        for marker in self.by_kind[kind]:
+        for marker in self.by_kind[kind]:   # the longest marker found, as before
             if f" {marker} " in padded:
                 return marker
         return None
