@@ -31,3 +31,18 @@ def test_right_label_is_kept(text, encoding):
 def test_plausibility():
     assert implausible(ARABIC.encode("cp1256").decode("cp1252", errors="replace"))
     assert not implausible(FRENCH) and not implausible(ARABIC)
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_utf8_that_was_read_as_latin1_once_is_repaired_under_a_utf8_label(bom):
+    # valid UTF-8 throughout, so the evidence is counted on the body's own bytes
+    body = bom + f"<p>{ARABIC}</p>".encode("utf-8").decode("latin-1").encode("utf-8")
+    decoded = decode_html(body, body.decode("utf-8-sig"), "utf-8")
+    assert ARABIC in decoded.text and decoded.redecoded_from == "utf-8"
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_plain_utf8_with_or_without_a_bom_is_kept(bom):
+    body = bom + ARABIC.encode("utf-8")
+    decoded = decode_html(body, body.decode("utf-8-sig"), "utf-8")
+    assert decoded.text == ARABIC and decoded.redecoded_from is None
