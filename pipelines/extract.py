@@ -66,6 +66,8 @@ def load_html(html: str | bytes):
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle",
                  "liveblogposting", "reviewnewsarticle", "askpublicnewsarticle"}
+# The marker kinds looked for at the start of an element's own text (_labels).
+LABEL_KINDS = ("tags", "read_also", "related", "source", "byline")
 # Elements whose own leading text can introduce a tags block or a read-also box.
 LABEL_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "li", "label", "section", "aside")
 
@@ -107,7 +109,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     jsonld = list(_jsonld_objects(tree))
     link_keys = frozenset(k for k in (remembered_key(_text(a)) for a in tree.iter("a"))
                           if len(k.split()) >= 2)
-    labels = _labels(tree)
+    labels = _labels(tree, markers)
     tag_links = _tag_links(tree, labels, markers)
     meta_tags = _meta_tags(tree, jsonld)
     article_hint = _article_hint(tree, jsonld)
@@ -518,9 +520,12 @@ def _standfirst(tree, jsonld) -> str | None:
     return None
 
 
-def _labels(tree) -> list[tuple[etree._Element, str]]:
-    """Every element that starts with text of its own, with the key of that text's start:
-    the one pass in which markers (tags, read also, source, byline) are looked for."""
+def _labels(tree, markers: Markers) -> list[tuple[etree._Element, str]]:
+    """Every element that starts with text of its own that could be a label, with the key of
+    that text's start: the one pass in which markers (tags, read also, related, source,
+    byline, next story) are looked for. A marker is matched from a key's first word, so an
+    element whose first word starts none is left out here: most of a page's hundreds."""
+    firsts = markers.first_words(*LABEL_KINDS) | NEXT_STORY_FIRST_WORDS
     out = []
     for el in tree.iter(*LABEL_TAGS, "a", "font", "td"):
         text = (el.text or "").strip()
@@ -528,7 +533,7 @@ def _labels(tree) -> list[tuple[etree._Element, str]]:
             text = (el[0].text or "").strip()  # <p><strong>الوسوم:</strong> ...
         if text:
             key = remembered_key(text[:40])
-            if key:
+            if key and key.split(" ", 1)[0] in firsts:
                 out.append((el, key))
     return out
 
@@ -673,6 +678,7 @@ def _prune_link_boxes(labels, markers: Markers) -> None:
 
 NEXT_STORY = frozenset(normalize_key(m) for m in (
     "المقال التالي", "الخبر التالي", "اقرأ التالي", "القصة التالية", "المقال الموالي", "الموضوع التالي"))
+NEXT_STORY_FIRST_WORDS = frozenset(k.split(" ", 1)[0] for k in NEXT_STORY)
 
 
 def _prune_next_story(labels, headline: str | None) -> None:

@@ -41,6 +41,11 @@ class Markers:
                 self.anywhere[kind] = re.compile(
                     r"(?<!\S)(?:" + "|".join(map(re.escape, markers)) + r")(?!\S)")
 
+    def first_words(self, *kinds: str) -> frozenset[str]:
+        """The words a marker of these kinds can start with: a line starting with any other
+        word is none of them."""
+        return frozenset().union(*(self.by_first_word[kind] for kind in kinds))
+
     def prefix(self, kind: str, key: str) -> str | None:
         """The marker of `kind` that `key` (a key-normalised line) starts with, if any."""
         for marker in self.by_first_word[kind].get(key.split(" ", 1)[0], ()):
