@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
 from pipelines.drops import WrongLanguage
-from pipelines.normalize import (
-    arabic_script_share,
-    is_other_arabic_script_language,
-    non_arabic_letter_rate,
-)
+from pipelines.normalize import NON_ARABIC_LETTER_RATE, arabic_script_share, non_arabic_letter_rate
 
 DetectorFactory.seed = 0  # langdetect samples at random; a fixed seed makes results repeatable
 
@@ -47,17 +43,18 @@ def detect_language(text: str, sample_chars: int = 1500) -> LanguageResult:
     Everything else goes to langdetect, checked against the same script evidence."""
     sample = _sample(text, sample_chars)
     script_share = arabic_script_share(sample)
+    other_letters = non_arabic_letter_rate(sample)
     if script_share >= 0.75 and len(sample.split()) >= MIN_SCRIPT_WORDS \
-            and not is_other_arabic_script_language(sample) \
+            and other_letters < NON_ARABIC_LETTER_RATE \
             and _arabic_article_share(sample) >= ARABIC_ARTICLE_SHARE:
-        return LanguageResult("ar", round(script_share * (1 - non_arabic_letter_rate(sample)), 4), "script:arabic")
+        return LanguageResult("ar", round(script_share * (1 - other_letters), 4), "script:arabic")
     probs = _detector_probabilities(sample)
     best = max(probs, key=probs.get) if probs else "unknown"
-    if arabic_script_share(sample) < 0.5:
+    if script_share < 0.5:
         return LanguageResult(best, probs.get(best, 0.0), "detector")
 
     article_share = _arabic_article_share(sample)
-    if is_other_arabic_script_language(sample) or article_share < ARABIC_ARTICLE_SHARE / 2:
+    if other_letters >= NON_ARABIC_LETTER_RATE or article_share < ARABIC_ARTICLE_SHARE / 2:
         if best == "ar" or best not in ARABIC_SCRIPT_LANGS:
             others = {k: v for k, v in probs.items() if k in ARABIC_SCRIPT_LANGS - {"ar"}}
             best = max(others, key=others.get) if others else "fa"
