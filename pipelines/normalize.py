@@ -34,7 +34,9 @@ def normalize_line(text: str, arabic: bool = True) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _presentation_forms_to_base(text)
     if arabic:
-        text = text.translate(PERSIAN_TO_ARABIC)
+        # two str.replace passes: str.translate looks every character up in its table
+        for persian, arabic_letter in PERSIAN_TO_ARABIC.items():
+            text = text.replace(chr(persian), arabic_letter)
     text = INVISIBLE.sub("", text)
     text = SPACES.sub(" ", text.replace("\n", " "))
     return text.strip()
