@@ -48,3 +48,10 @@ def test_script_evidence_tells_persian_from_arabic():
     arabic = "قال الوزير إن المشروع سينتهي خلال الأشهر المقبلة وسيستفيد منه المواطنون في المدينة"
     assert is_other_arabic_script_language(persian)
     assert not is_other_arabic_script_language(arabic)
+
+
+def test_key_folding_is_the_key_table_applied_to_every_character():
+    from pipelines.normalize import _KEY_TABLE, _fold_key_characters
+    every = "".join(map(chr, [*range(0x0600, 0x0700), *range(0x2000, 0x2070), 0x00AD, 0xFEFF]))
+    text = f"{every} نصّ عربيّ ١٢٣ ۴۵۶ {every[::-1]}"
+    assert _fold_key_characters(text) == text.translate(_KEY_TABLE)
