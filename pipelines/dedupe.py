@@ -52,7 +52,6 @@ class MinHashConfig:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-
 def bands(sig: np.ndarray, config: MinHashConfig) -> list[bytes]:
     r = config.rows
     return [bytes([b]) + hashlib.blake2b(sig[b * r:(b + 1) * r].tobytes(), digest_size=12).digest()

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 
 from pipelines.drops import NotArticle, TooShort
-from pipelines.normalize import content_stems, normalize_key, remembered_key
+from pipelines.normalize import content_stems, remembered_key
 
 SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
 DIRECTORY_DASH = re.compile(r"\s[-–]\s")
