@@ -22,11 +22,11 @@ from scrapy.http import HtmlResponse  # noqa: E402
 from crawler.decoding import decode_html  # noqa: E402
 from pipelines.boilerplate import clean  # noqa: E402
 from pipelines.dedupe import MinHashConfig, check  # noqa: E402
-from pipelines.sketch import sketch  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
 from pipelines.language import detect_language  # noqa: E402
 from pipelines.normalize import normalize_paragraphs  # noqa: E402
 from pipelines.quality import QualityConfig, keep_article  # noqa: E402
+from pipelines.sketch import sketch  # noqa: E402
 from pipelines.state import SQLiteStore  # noqa: E402
 
 
