@@ -48,6 +48,7 @@ META_ROW_MAX_WORDS = 30
 BYLINE_MAX_WORDS = 7
 PROMO_PROSE_WORDS = 14
 BOX_MAX_LINES = 8
+BOX_OPENER_MAX_WORDS = 8
 FOREIGN_LINE_MAX_WORDS = 12
 TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 # "Author, name" / "Role, outlet": a one-word label, a comma, a short value.
@@ -126,6 +127,17 @@ class Text:
 
     def label_value(self, i: int, kind: str) -> str | None:
         return label_value(self.paragraphs[i], self.markers, kind)
+
+    def retract(self, rule: str, belongs, evidence: str, most: int = 3) -> None:
+        """Take back the last kept paragraphs (up to `most`, in a row) for which `belongs` is
+        true: a block whose end tells what its first lines were."""
+        for _ in range(most):
+            last = self.out.decisions[-1] if self.out.decisions else None
+            if last is None or last.rule is not None or not belongs(last.text):
+                return
+            self.out.paragraphs.pop()
+            last.rule, last.evidence = rule, evidence
+            self.out.removed[rule] = self.out.removed.get(rule, 0) + 1
 
     def just_removed(self, rules: tuple[str, ...]) -> bool:
         last = self.out.decisions[-1] if self.out.decisions else None
@@ -462,7 +474,12 @@ def closing_box(t: Text, i: int) -> int | None:
         if any(named & content_stems(normalize_key(d.text)) for d in t.removed_lately(BOX_MAX_LINES)):
             return t.drop("closed_box", i, i + 1, "closes a box whose opening line was removed")
         if named and any(named <= content_stems(k) for k in t.link_keys):
+            # The box's lines just kept above the label, which name the same thing, are its own.
+            t.retract("closed_box", lambda text: words(text) <= 40 and bool(named & content_stems(normalize_key(text))),
+                      "inside a box closed by a label that a link of the page opens")
             return t.drop("closed_box", i, i + 1, "closes a box that a link of the page opens (a skip link)")
+    if words(t.keys[i]) > BOX_OPENER_MAX_WORDS or ends_sentence(t.paragraphs[i]):
+        return None   # a box opens with a short label, not with a sentence
     for j in range(i + 1, min(i + BOX_MAX_LINES, len(t))):
         if is_closing_label(t.keys[j], t.markers):
             if _named_by_label(t, j) & content_stems(t.keys[i]):
@@ -529,7 +546,7 @@ def cut_block(t: Text, i: int, kind: str, evidence: str, headed: bool = True) ->
     heading."""
     end = i
     while end < len(t):
-        if (end > i or not headed) and (_heads_a_block(t, end) or _prose_resumes(t, end)):
+        if (end > i or not headed) and (_heads_a_block(t, end) or _prose_resumes(t, end, i if headed else -1)):
             break
         end += 1
     for j in range(i, end):
@@ -544,12 +561,12 @@ def _heads_a_block(t: Text, i: int) -> bool:
         or t.markers.is_heading("comments", key, extra_words=1)
 
 
-def _prose_resumes(t: Text, i: int) -> bool:
+def _prose_resumes(t: Text, i: int, heading: int) -> bool:
     """Two paragraphs of prose in a row that speak of what the article spoke of: not a list
-    of teasers, each about another story."""
+    of teasers, each under its story's headline (the block's own heading is no such one)."""
     p, keys = t.paragraphs, t.keys
     if not (is_prose(p[i]) and i + 1 < len(t) and is_prose(p[i + 1]) and keys[i] not in t.link_keys
-            and not headline_like(p[i - 1], keys[i - 1], t.link_keys)):
+            and (i - 1 == heading or not headline_like(p[i - 1], keys[i - 1], t.link_keys))):
         return False
     stems = content_stems(keys[i])
     return len(stems & t.kept_stems()) >= max(3, 0.2 * len(stems))
