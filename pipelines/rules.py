@@ -95,6 +95,8 @@ class Text:
         self.tag_links = tag_links or []
         self.out = out
         self.seen: set[str] = set()
+        self._stems: set[str] = set()
+        self._stems_of = -1
         self.prose_kept = 0          # kept paragraphs of PROSE_MIN_WORDS words or more
         self.some_prose = False      # a kept paragraph of half that: real text has begun
         self.arabic = arabic_share(paragraphs) >= 0.5
@@ -147,7 +149,11 @@ class Text:
         return [d for d in self.out.decisions[-n:] if d.rule is not None]
 
     def kept_stems(self) -> set[str]:
-        return content_stems(normalize_key(" ".join(self.out.paragraphs)))
+        """The content stems of the text kept so far (remembered while it does not grow)."""
+        if self._stems_of != len(self.out.paragraphs):
+            self._stems = content_stems(normalize_key(" ".join(self.out.paragraphs)))
+            self._stems_of = len(self.out.paragraphs)
+        return self._stems
 
     def after_article(self, i: int) -> bool:
         return self.some_prose and i > self.last_prose
