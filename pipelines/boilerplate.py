@@ -11,7 +11,7 @@ import re
 
 from pipelines.lines import ends_sentence_or_lead_in, is_prose, words
 from pipelines.markers import Markers, default_markers, markers_from_settings
-from pipelines.normalize import STOPWORDS, normalize_key, remembered_key
+from pipelines.normalize import STOPWORDS, content_stems, normalize_key, remembered_key
 from pipelines.rules import RULES, TITLE_SEARCH_PARAGRAPHS, Cleaned, Decision, Text
 
 __all__ = ["Cleaned", "Decision", "clean", "clean_author"]
@@ -67,14 +67,24 @@ def _framed(paragraphs, title_key, standfirst, source_line, out: Cleaned):
         # when it is near the top, or when no prose stands before the headline.
         start = keys.index(title_key)
         if start < TITLE_SEARCH_PARAGRAPHS or not any(is_prose(p) for p in paragraphs[:start]):
-            out.drop("before_title", paragraphs[:start], "above the headline printed in the text")
-            paragraphs, keys = paragraphs[start:], keys[start:]
+            # Prose on the article's subject stays (a live page pins its latest entry above).
+            below = content_stems(" ".join(keys[start + 1:]))
+            stays = [j for j in range(start) if is_prose(paragraphs[j]) and _on_topic(keys[j], below)]
+            out.drop("before_title", [p for j, p in enumerate(paragraphs[:start]) if j not in stays],
+                     "above the headline printed in the text")
+            paragraphs = [paragraphs[j] for j in stays] + paragraphs[start:]
+            keys = [keys[j] for j in stays] + keys[start:]
     if standfirst and (standfirst_key := normalize_key(standfirst)) not in " ".join(keys[:TITLE_SEARCH_PARAGRAPHS]):
         paragraphs, keys = [standfirst, *paragraphs], [standfirst_key, *keys]
         out.removed["standfirst_added"] = 1
     if source_line:
         paragraphs, keys = [*paragraphs, source_line], [*keys, normalize_key(source_line)]
     return paragraphs, keys
+
+
+def _on_topic(key: str, stems: set[str]) -> bool:
+    own = content_stems(key)
+    return len(own & stems) >= max(3, 0.3 * len(own))
 
 
 def _drop_trailing_chrome(out: Cleaned) -> None:
