@@ -49,6 +49,8 @@ BYLINE_MAX_WORDS = 7
 PROMO_PROSE_WORDS = 14
 BOX_MAX_LINES = 8
 BOX_OPENER_MAX_WORDS = 8
+AFTER_TEXT_MAX_WORDS = 12
+LEAD_IN = (":", "：")
 FOREIGN_LINE_MAX_WORDS = 12
 TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 # "Author, name" / "Role, outlet": a one-word label, a comma, a short value.
@@ -215,9 +217,12 @@ def is_closing_label(key: str, markers: Markers) -> bool:
 def title_line(t: Text, i: int) -> int | None:
     """The headline printed again at the top of the text (or with a word changed)."""
     key = t.keys[i]
-    if t.title_key and i < TITLE_SEARCH_PARAGRAPHS and not t.some_prose and \
-            (key == t.title_key or similar(key, t.title_key)):
+    if not t.title_key:
+        return None
+    if i < TITLE_SEARCH_PARAGRAPHS and not t.some_prose and (key == t.title_key or similar(key, t.title_key)):
         return t.drop("title", i, i + 1, "the headline again, before the text")
+    if key == t.title_key:
+        return t.drop("title", i, i + 1, "the headline again (a share box, a related card)")
     return None
 
 
@@ -436,7 +441,7 @@ def button_run(t: Text, i: int) -> int | None:
     if not is_button(t.paragraphs[i]):
         return None
     j = i
-    while j < len(t) and is_button(t.paragraphs[j]):
+    while j < len(t) and is_button(t.paragraphs[j]) and (j == i or not _heads_a_block(t, j)):
         j += 1
     if j - i >= 2:
         return t.drop("buttons", i, j, f"{j - i} lines of one or two words in a row")
@@ -519,6 +524,17 @@ def pull_quote(t: Text, i: int) -> int | None:
     return None
 
 
+def after_text(t: Text, i: int) -> int | None:
+    """After the article's last sentence, a short line that ends none: a promo's title, a
+    comment, a sign-off. Not the items of a list that a lead-in line ("...:") announced."""
+    p = t.paragraphs[i]
+    if not t.after_article(i) or words(p) > AFTER_TEXT_MAX_WORDS or ends_sentence_or_lead_in(p):
+        return None
+    if any(q.rstrip().endswith(LEAD_IN) for q in t.paragraphs[t.last_prose + 1:i]):
+        return None
+    return t.drop("after_text", i, i + 1, "a short line that ends no sentence, after the article's last one")
+
+
 def repeated(t: Text, i: int) -> int | None:
     if t.keys[i] in t.seen:
         return t.drop("repeated", i, i + 1, "printed before on the page")
@@ -528,7 +544,7 @@ def repeated(t: Text, i: int) -> int | None:
 RULES = (
     title_line, source_line, next_article, meta_row, caption, related_pointer, byline, label_row,
     lead_chrome, tags, read_also, block_heading, end_mark, consent, notice, promo, link_line, closing_box,
-    button_run, bare_label, foreign_line, pull_quote, repeated,
+    button_run, bare_label, foreign_line, pull_quote, after_text, repeated,
 )
 
 

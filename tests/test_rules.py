@@ -156,3 +156,30 @@ def test_related_block_stops_where_on_topic_prose_resumes():
     # teasers under their headlines are the list: they go
     teasers = [*ART[:2], "أخبار ذات صلة", "عنوان أول عن المطر", more[0], "عنوان ثان عن السوق", more[1]]
     assert kept(teasers) == ART[:2]
+
+
+def test_a_quoted_name_at_the_start_of_the_lead_is_not_a_dateline():
+    lead = "دشّنت شركة «شمس الأطلس» المغربية الأسبوع الماضي مصنعها الجديد لإنتاج ألواح الطاقة الشمسية في القنيطرة باستثمارات كبيرة."
+    assert kept([lead, *ART[1:]])[0] == lead
+
+
+def test_dateline_with_agency_between_slashes_is_taken_off_the_lead():
+    assert kept(["صور في 6 ديسمبر /العُمانية/ " + ART[0], *ART[1:]]) == ART
+    assert kept(["الجزائر - (و.أ.ج) - " + ART[0], *ART[1:]]) == ART
+
+
+def test_short_line_after_the_last_sentence_goes_but_announced_list_items_stay():
+    assert kept([*ART, "النشرة التقنية الأسبوعية: أهم الأخبار كل أحد"]) == ART
+    items = ["وتشمل الخطة ثلاثة محاور رئيسية:", "قروض ميسرة لصغار المزارعين", "بذور محسنة تتحمل الجفاف"]
+    assert kept([*ART, *items]) == [*ART, *items]
+
+
+def test_the_headline_printed_again_after_the_text_goes():
+    title = "الحكومة تطلق خطة لدعم مزارعي القمح"
+    assert kept([*ART, title], title=title) == ART
+
+
+def test_a_run_of_buttons_stops_at_the_comments_heading_which_takes_the_comments():
+    paragraphs = [*ART, "Telegram", "طباعة", "التعليقات", "أبو أحمد", "ربنا يفرجها على أهلنا"]
+    out = clean(paragraphs)
+    assert out.paragraphs == ART and out.removed["comments"] == 3
