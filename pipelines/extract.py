@@ -341,7 +341,41 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
         return run
     elif total >= 2 * run_total and ours >= DENSE_MIN_GAIN_WORDS and _contains_run(paragraphs, lines[start:end]):
         return run  # trafilatura took the whole page: menus, lists and all, around the article
-    return _headings_back(_standfirst_before(paragraphs, lines, headline, markers), lines, headline)
+    paragraphs = _headings_back(_standfirst_before(paragraphs, lines, headline, markers), lines, headline)
+    return _gaps_back(paragraphs, lines)
+
+
+GAP_MAX_LINES = 12
+GAP_LINE_MIN_WORDS = 5
+
+
+def _gaps_back(paragraphs: list[str], lines) -> list[str]:
+    """Sentences trafilatura dropped between two paragraphs it kept (a list's items, most
+    often): when every line of the page between those two paragraphs is a sentence with no
+    link in it, they are the article's and go back in their place."""
+    kept = {p: i for i, p in enumerate(paragraphs)}
+    inserts: dict[int, list[str]] = {}
+    prev_j = prev_at = None
+    for j, line in enumerate(lines):
+        at = kept.get(line.text)
+        if at is None:
+            continue
+        if prev_j is not None and at == prev_at + 1 and 1 <= j - prev_j - 1 <= GAP_MAX_LINES \
+                and all(_sentence_line(gap) for gap in lines[prev_j + 1:j]):
+            inserts[at] = [gap.text for gap in lines[prev_j + 1:j]]
+        prev_j, prev_at = j, at
+    if not inserts:
+        return paragraphs
+    out = []
+    for i, paragraph in enumerate(paragraphs):
+        out.extend(inserts.get(i, ()))
+        out.append(paragraph)
+    return out
+
+
+def _sentence_line(line) -> bool:
+    return line.words >= GAP_LINE_MIN_WORDS and not line.link_words and not line.heading \
+        and line.text.endswith((".", "؟", "!", "?", "؛", "،"))
 
 
 def _runs_on(run: list[str], paragraphs: list[str]) -> bool:

@@ -183,3 +183,16 @@ def test_a_run_of_buttons_stops_at_the_comments_heading_which_takes_the_comments
     paragraphs = [*ART, "Telegram", "طباعة", "التعليقات", "أبو أحمد", "ربنا يفرجها على أهلنا"]
     out = clean(paragraphs)
     assert out.paragraphs == ART and out.removed["comments"] == 3
+
+
+def test_sentences_trafilatura_dropped_between_two_kept_paragraphs_go_back():
+    from pipelines.extract import extract
+    items = ["أن يكون المتقدم مزارعا مسجلا لدى مديرية الزراعة في محافظته.",
+             "أن يلتزم بزراعة القمح في أرضه خلال الموسمين المقبلين على الأقل."]
+    page = ("<html><head><title>خطة القمح</title></head><body><article><h1>خطة القمح</h1>"
+            + "".join(f"<p>{p}</p>" for p in ART[:2]) + "<ul>" + "".join(f"<li>{i}</li>" for i in items)
+            + "</ul>" + "".join(f"<p>{p}</p>" for p in ART[2:]) + "</article></body></html>")
+    paragraphs = extract(page).paragraphs
+    for item in items:
+        assert item in paragraphs
+    assert paragraphs.index(items[0]) < paragraphs.index(ART[2])
