@@ -186,13 +186,17 @@ def test_a_run_of_buttons_stops_at_the_comments_heading_which_takes_the_comments
 
 
 def test_sentences_trafilatura_dropped_between_two_kept_paragraphs_go_back():
-    from pipelines.extract import extract
+    import lxml.html
+
+    from pipelines import dense
+    from pipelines.extract import _gaps_back
     items = ["أن يكون المتقدم مزارعا مسجلا لدى مديرية الزراعة في محافظته.",
              "أن يلتزم بزراعة القمح في أرضه خلال الموسمين المقبلين على الأقل."]
-    page = ("<html><head><title>خطة القمح</title></head><body><article><h1>خطة القمح</h1>"
-            + "".join(f"<p>{p}</p>" for p in ART[:2]) + "<ul>" + "".join(f"<li>{i}</li>" for i in items)
-            + "</ul>" + "".join(f"<p>{p}</p>" for p in ART[2:]) + "</article></body></html>")
-    paragraphs = extract(page).paragraphs
-    for item in items:
-        assert item in paragraphs
-    assert paragraphs.index(items[0]) < paragraphs.index(ART[2])
+    body = lxml.html.fromstring(
+        "<body>" + "".join(f"<p>{p}</p>" for p in ART[:2]) + "<ul>" + "".join(f"<li>{i}</li>" for i in items)
+        + "</ul>" + "".join(f"<p>{p}</p>" for p in ART[2:]) + "</body>")
+    lines = dense.lines_of(body)
+    assert _gaps_back(list(ART), lines) == [*ART[:2], *items, *ART[2:]]
+    # a gap holding a link (a read-also card) is not the article's
+    card = lxml.html.fromstring("<body>" + f"<p>{ART[0]}</p><p><a href=/x>{items[0]}</a></p><p>{ART[1]}</p></body>")
+    assert _gaps_back(ART[:2], dense.lines_of(card)) == ART[:2]
