@@ -44,10 +44,13 @@ def has_arabic(text: str) -> bool:
     return ARABIC_LETTER.search(text) is not None
 
 
+LETTER = re.compile(r"[^\W\d_]")
+
+
 def arabic_share(paragraphs: list[str]) -> float:
     """Share of the letters of `paragraphs` that are Arabic-script letters."""
     text = "".join(paragraphs)
-    letters = sum(1 for c in text if c.isalpha())
+    letters = len(LETTER.findall(text))
     return len(ARABIC_LETTER.findall(text)) / letters if letters else 0.0
 
 

@@ -101,11 +101,18 @@ class Text:
         self._stems_of = -1
         self.prose_kept = 0          # kept paragraphs of PROSE_MIN_WORDS words or more
         self.some_prose = False      # a kept paragraph of half that: real text has begun
-        self.arabic = arabic_share(paragraphs) >= 0.5
+        self._arabic: bool | None = None
         self.last_prose = self._last_prose()
 
     def __len__(self) -> int:
         return len(self.paragraphs)
+
+    @property
+    def arabic(self) -> bool:
+        """Mostly Arabic text (asked only of lines that have no Arabic word)."""
+        if self._arabic is None:
+            self._arabic = arabic_share(self.paragraphs) >= 0.5
+        return self._arabic
 
     def _last_prose(self) -> int:
         """The article's last plain paragraph of prose (one with no notice in it), before the
@@ -464,11 +471,11 @@ def foreign_line(t: Text, i: int) -> int | None:
     """In Arabic text, a short line with no Arabic word ("Telegram", "Other available
     languages: EN FR DE", a release's reference code): chrome of the page, not the text."""
     p = t.paragraphs[i]
-    if not t.arabic or words(p) > FOREIGN_LINE_MAX_WORDS:
+    if words(p) > FOREIGN_LINE_MAX_WORDS:
         return None
-    if not has_arabic(p):
+    if not has_arabic(p) and t.arabic:
         return t.drop("foreign_line", i, i + 1, "a short line with no Arabic word in Arabic text")
-    if code_tokens(p) >= 3 and code_tokens(p) >= 0.5 * words(p):
+    if has_arabic(p) and code_tokens(p) >= 3 and code_tokens(p) >= 0.5 * words(p):
         return t.drop("language_switcher", i, i + 1, f"{code_tokens(p)} language codes")
     return None
 
