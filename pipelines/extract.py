@@ -169,6 +169,12 @@ class Pruned:
     def __init__(self):
         self.decisions: list[Decision] = []
 
+    def remove_outermost(self, boxes, rule: str, evidence: str) -> None:
+        """Remove each box that no other of `boxes` holds."""
+        for box in boxes:
+            if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in boxes):
+                self.remove(box, rule, evidence)
+
     def remove(self, el, rule: str, evidence: str) -> None:
         self.decisions.append(Decision(" ".join(el.text_content().split()), rule, evidence, "extract"))
         _drop_keep_tail(el)
@@ -178,6 +184,8 @@ FULL_EXTRACTION_BELOW_WORDS = 120
 READ_ALSO_BOX_WORDS = 80
 RELATED_BOX_WORDS = 300
 CAPTION_BOX_WORDS = 25
+CONTAINERS = ("body", "html", "article", "main")   # boxes that are the page, never one of its blocks
+CAPTION_STOP = CONTAINERS + ("a",)
 HEADING_MAX_WORDS = 15
 # The page's own densest run of prose replaces trafilatura's text when it holds this many times
 # more prose (less, and the difference is more often comments or a bio than missed text).
@@ -213,20 +221,26 @@ def _prune_image_captions(tree, pruned: Pruned) -> None:
             caption = " ".join(after.text_content().split())
             if 0 < len(caption.split()) <= CAPTION_BOX_WORDS and not caption.endswith((".", "؟", "!", ":")):
                 doomed.append(after)   # a line right under a picture, ending no sentence: its caption
-        box = img.getparent()
-        for _ in range(3):
-            if box is None or box.tag in ("body", "html", "article", "main", "a"):
-                break
-            words = len(box.text_content().split())
-            if words > CAPTION_BOX_WORDS:
-                break
-            if words:
-                doomed.append(box)
-                break
-            box = box.getparent()
-    for box in doomed:
-        if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in doomed):
-            pruned.remove(box, "caption", "the short text beside a picture")
+        box = _smallest_box(img, 3, CAPTION_BOX_WORDS, lambda box, text: bool(text.split()), stop=CAPTION_STOP)
+        if box is not None:
+            doomed.append(box)
+    pruned.remove_outermost(doomed, "caption", "the short text beside a picture")
+
+
+def _smallest_box(el, levels: int, max_words: int, found, stop=CONTAINERS):
+    """The nearest of `el`'s ancestors, within `levels`, for which `found(box, text)` holds,
+    as long as the boxes stay under `max_words` words and are not page containers."""
+    box = el.getparent()
+    for _ in range(levels):
+        if box is None or box.tag in stop:
+            return None
+        text = box.text_content()
+        if len(text.split()) > max_words:
+            return None
+        if found(box, text):
+            return box
+        box = box.getparent()
+    return None
 
 
 CONSENT_BOX_WORDS = 120
@@ -247,21 +261,16 @@ def _prune_closed_boxes(tree, markers: Markers, pruned: Pruned) -> None:
         if not ws or not (ws[0] in markers.box_end or ws[-1] in markers.box_end):
             continue
         named = content_stems(" ".join(w for w in ws if w not in markers.box_end))
-        box = el.getparent()
-        for _ in range(3):
-            if box is None or box.tag in ("body", "html", "article", "main"):
-                break
+        label = " ".join(text.split())
+
+        def closes(box, box_text, named=named, label=label):
             lines = [t for t in (" ".join(x.split()) for x in box.itertext()) if t]
-            if len(" ".join(lines).split()) > CLOSED_BOX_WORDS:
-                break
-            if named and lines and lines[-1] == " ".join(text.split()) and \
-                    any(named & content_stems(normalize_key(line)) for line in lines[:-1][:2]):
-                doomed.append(box)
-                break
-            box = box.getparent()
-    for box in doomed:
-        if box.getparent() is not None:
-            pruned.remove(box, "closed_box", "a box whose last line is a label closing what its first line names")
+            return bool(named) and len(lines) > 1 and lines[-1] == label and \
+                any(named & content_stems(normalize_key(line)) for line in lines[:-1][:2])
+        box = _smallest_box(el, 3, CLOSED_BOX_WORDS, closes)
+        if box is not None:
+            doomed.append(box)
+    pruned.remove_outermost(doomed, "closed_box", "a box whose last line is a label closing what its first line names")
 
 
 def _prune_consent(tree, markers: Markers, pruned: Pruned) -> None:
@@ -274,20 +283,11 @@ def _prune_consent(tree, markers: Markers, pruned: Pruned) -> None:
         label = remembered_key(_text(button))
         if not label or label.split(" ", 1)[0] not in firsts or not markers.is_heading("consent_button", label):
             continue
-        box = button.getparent()
-        for _ in range(4):
-            if box is None or box.tag in ("body", "html", "article", "main"):
-                break
-            text = box.text_content()
-            if len(text.split()) > CONSENT_BOX_WORDS:
-                break
-            if markers.contains("consent", normalize_key(text)):
-                doomed.append(box)
-                break
-            box = box.getparent()
-    for box in doomed:
-        if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in doomed):
-            pruned.remove(box, "consent", "a cookie or privacy notice around its button")
+        box = _smallest_box(button, 4, CONSENT_BOX_WORDS,
+                            lambda box, text: markers.contains("consent", normalize_key(text)) is not None)
+        if box is not None:
+            doomed.append(box)
+    pruned.remove_outermost(doomed, "consent", "a cookie or privacy notice around its button")
 
 
 def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str], list[str], str | None]:
