@@ -27,7 +27,8 @@ from pipelines.markers import (
     default_markers,
     markers_from_settings,
 )
-from pipelines.normalize import content_stems, normalize_key, remembered_key
+from pipelines.lines import named_words, names_any
+from pipelines.normalize import normalize_key, remembered_key
 from pipelines.rules import Decision
 from pipelines.urls import canonical_url
 
@@ -141,7 +142,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
     paragraphs = list(_paragraphs(doc.body)) if doc is not None and doc.body is not None else []
     paragraphs, data_tags, data_author = _with_structured_data(paragraphs, tree, jsonld)
-    paragraphs = _checked_against_lines(paragraphs, tree, headline, markers)
+    paragraphs = _checked_against_lines(paragraphs, tree, headline, markers, pruned)
     if not paragraphs:
         raise ExtractionError("no main text found")
     return Extracted(
@@ -260,13 +261,13 @@ def _prune_closed_boxes(tree, markers: Markers, pruned: Pruned) -> None:
         ws = remembered_key(text).split()
         if not ws or not (ws[0] in markers.box_end or ws[-1] in markers.box_end):
             continue
-        named = content_stems(" ".join(w for w in ws if w not in markers.box_end))
+        named = named_words(" ".join(ws), markers.box_end)
         label = " ".join(text.split())
 
         def closes(box, box_text, named=named, label=label):
             lines = [t for t in (" ".join(x.split()) for x in box.itertext()) if t]
             return bool(named) and len(lines) > 1 and lines[-1] == label and \
-                any(named & content_stems(normalize_key(line)) for line in lines[:-1][:2])
+                any(names_any(named, normalize_key(line)) for line in lines[:-1][:2])
         box = _smallest_box(el, 3, CLOSED_BOX_WORDS, closes)
         if box is not None:
             doomed.append(box)
@@ -321,7 +322,8 @@ def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str
     return paragraphs[:last + 1] + [p for p in paragraphs[last + 1:] if len(p.split()) < TRAILING_PROSE_WORDS], [], None
 
 
-def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, markers: Markers) -> list[str]:
+def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, markers: Markers,
+                           pruned: Pruned) -> list[str]:
     """trafilatura's paragraphs against the page's own lines (pipelines/dense.py): its
     densest run of prose replaces them when it holds much more prose (a table layout, text
     trafilatura skipped) or when they are mostly not prose (navigation); prose printed
@@ -342,11 +344,38 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
     elif total >= 2 * run_total and ours >= DENSE_MIN_GAIN_WORDS and _contains_run(paragraphs, lines[start:end]):
         return run  # trafilatura took the whole page: menus, lists and all, around the article
     paragraphs = _headings_back(_standfirst_before(paragraphs, lines, headline, markers), lines, headline)
-    return _gaps_back(paragraphs, lines)
+    return _after_tags(_gaps_back(paragraphs, lines), lines, markers, pruned)
 
 
 GAP_MAX_LINES = 12
 GAP_LINE_MIN_WORDS = 5
+TAGS_LINE_MAX_WORDS = 60
+
+
+def _after_tags(paragraphs: list[str], lines, markers: Markers, pruned: Pruned) -> list[str]:
+    """Paragraphs the page prints after the article's tags block (a support appeal, a notice
+    box, another story's teaser): the tags close the article when most of the kept text
+    stands before them on the page."""
+    firsts = markers.first_words("tags")
+    tag_at = None
+    for j, line in enumerate(lines):
+        if line.link_words >= 2 and line.words <= TAGS_LINE_MAX_WORDS and \
+                normalize_key(line.text.split(" ", 1)[0]) in firsts and markers.prefix("tags", normalize_key(line.text[:40])):
+            tag_at = j
+            break
+    if tag_at is None:
+        return paragraphs
+    where = {line.text: j for j, line in enumerate(lines)}
+    # The text from the first paragraph printed after the tags on: none of it printed before them.
+    first = next((k for k, p in enumerate(paragraphs) if where.get(p, -1) > tag_at), None)
+    if first is None or any(0 <= where.get(p, -1) < tag_at for p in paragraphs[first:]):
+        return paragraphs
+    after = paragraphs[first:]
+    if sum(len(p.split()) for p in paragraphs[:first]) < 2 * sum(len(p.split()) for p in after):
+        return paragraphs
+    for p in after:
+        pruned.decisions.append(Decision(p, "after_tags", "printed after the article's tags block", "extract"))
+    return paragraphs[:first]
 
 
 def _gaps_back(paragraphs: list[str], lines) -> list[str]:

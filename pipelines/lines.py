@@ -75,3 +75,21 @@ def similar(a_key: str, b_key: str) -> bool:
 def code_tokens(text: str) -> int:
     """Two- or three-letter capital codes ("EN", "FR", "DE"): what a language switcher lists."""
     return sum(1 for w in text.replace("|", " ").replace("/", " ").split() if LATIN_CODE.match(w))
+
+
+def named_words(key: str, drop: frozenset[str]) -> list[str]:
+    """The words of a label that name something (without the article "ال" and the label's
+    own words in `drop`): "نهايه البودكاست" → ["بودكاست"]."""
+    out = []
+    for w in key.split():
+        if w in drop:
+            continue
+        core = w[2:] if w.startswith("ال") and len(w) > 4 else w
+        if len(core) >= 3:
+            out.append(core)
+    return out
+
+
+def names_any(names: list[str], key: str) -> bool:
+    """`key` holds one of `names` inside a word ("بودكاست" in "والبودكاست")."""
+    return any(name in key for name in names)

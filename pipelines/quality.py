@@ -17,7 +17,7 @@ from pipelines.normalize import content_stems, remembered_key
 SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
 DIRECTORY_DASH = re.compile(r"\s[-–]\s")
 STORY_LINKS = 6          # this many one-link lines removed between short paragraphs: a listing
-UNMARKED_MIN_PARAGRAPHS = 4   # an unmarked page of this many paragraphs that share no words is a list
+UNMARKED_MIN_PARAGRAPHS = 15  # an unmarked page of this many paragraphs that share no words is a list
 SUMMARY_MAX_WORDS = 35
 TRUNCATED = ("...", "…", "..")   # a teaser cut short, on a listing page
 LIST_DASH = re.compile(r"^\s*[-–•*]\s")   # entries printed as "- name: description"
@@ -78,8 +78,11 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     if dashes >= 8 and dashes >= 0.5 * n:
         return False, "not_article", f"{dashes} 'name - description' entries"
     # A live report's updates or a list of measures change subject paragraph by paragraph
-    # too: only a page with no article metadata is judged by this.
-    if not marked and n >= UNMARKED_MIN_PARAGRAPHS and _neighbour_overlap(keys) < config.min_neighbour_overlap:
+    # too: only a page with no article metadata, and no paragraph longer than a teaser's
+    # summary (an article has a few), is judged by this.
+    long_paragraphs = sum(1 for p in paragraphs if len(p.split()) > SUMMARY_MAX_WORDS)
+    if not marked and n >= UNMARKED_MIN_PARAGRAPHS and long_paragraphs < 2 \
+            and _neighbour_overlap(keys) < config.min_neighbour_overlap:
         return False, "not_article", "neighbouring paragraphs share no words: a list of stories"
     if not evidence and len((title or "").split()) < 4:
         return False, "not_article", "no article metadata and no headline"

@@ -26,6 +26,8 @@ from pipelines.lines import (
     has_arabic,
     headline_like,
     is_prose,
+    named_words,
+    names_any,
     similar,
     words,
 )
@@ -489,18 +491,18 @@ def closing_box(t: Text, i: int) -> int | None:
         return None
     if is_closing_label(t.keys[i], t.markers):
         named = _named_by_label(t, i)
-        if any(named & content_stems(normalize_key(d.text)) for d in t.removed_lately(BOX_MAX_LINES)):
+        if any(names_any(named, normalize_key(d.text)) for d in t.removed_lately(BOX_MAX_LINES)):
             return t.drop("closed_box", i, i + 1, "closes a box whose opening line was removed")
-        if named and any(named <= content_stems(k) for k in t.link_keys):
+        if named and any(names_any(named, k) for k in t.link_keys):
             # The box's lines just kept above the label, which name the same thing, are its own.
-            t.retract("closed_box", lambda text: words(text) <= 40 and bool(named & content_stems(normalize_key(text))),
+            t.retract("closed_box", lambda text: words(text) <= 40 and names_any(named, normalize_key(text)),
                       "inside a box closed by a label that a link of the page opens")
             return t.drop("closed_box", i, i + 1, "closes a box that a link of the page opens (a skip link)")
     if words(t.keys[i]) > BOX_OPENER_MAX_WORDS or ends_sentence(t.paragraphs[i]):
         return None   # a box opens with a short label, not with a sentence
     for j in range(i + 1, min(i + BOX_MAX_LINES, len(t))):
         if is_closing_label(t.keys[j], t.markers):
-            if _named_by_label(t, j) & content_stems(t.keys[i]):
+            if names_any(_named_by_label(t, j), t.keys[i]):
                 return t.drop("closed_box", i, j + 1, f"{j + 1 - i} lines from «{t.paragraphs[i]}» to «{t.paragraphs[j]}»")
             return None
         if words(t.keys[j]) > 30:
@@ -508,8 +510,8 @@ def closing_box(t: Text, i: int) -> int | None:
     return None
 
 
-def _named_by_label(t: Text, i: int) -> set[str]:
-    return content_stems(" ".join(w for w in t.keys[i].split() if w not in t.markers.box_end))
+def _named_by_label(t: Text, i: int) -> list[str]:
+    return named_words(t.keys[i], t.markers.box_end)
 
 
 def end_mark(t: Text, i: int) -> int | None:

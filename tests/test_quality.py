@@ -50,3 +50,21 @@ def test_card_summaries_that_end_no_sentence_are_not_an_article():
     assert (keep, reason) == (False, "not_article")
     sentences = [c + "." for c in cards]
     assert keep_article(sentences, frozenset(), QualityConfig(min_words=10))[0]
+
+
+def test_an_unmarked_article_whose_neighbouring_paragraphs_share_few_stems_is_kept():
+    from pipelines.quality import QualityConfig, keep_article
+    long = ("تستيقظ الممرضة عند الخامسة صباحا كل يوم كي تلحق بالحافلة من بلدتها إلى المستشفى في العاصمة، "
+            "وتدفع نصف راتبها تقريبا على المواصلات والطعام قبل أن تعود في المساء منهكة إلى بيت أهلها، "
+            "لأن إيجار غرفة صغيرة قرب عملها يفوق ما تتقاضاه في الشهر كله.")
+    other = ("منذ الانهيار المالي تحولت غالبية عقود الإيجار الجديدة إلى الدولار النقدي، فيما بقيت الرواتب "
+             "بالعملة المحلية، ما جعل السكن المستقل حلما بعيدا لمعظم الشباب العاملين في القطاع العام "
+            "وفي المؤسسات الخاصة الصغيرة على حد سواء في كل المدن الكبرى.")
+    vocabulary = ("بحر جبل نهر سهل صحراء غابة وادي جزيرة مدينة قرية شارع ساحة سوق مصنع مدرسة جامعة مكتبة "
+                  "ملعب مسرح متحف حديقة مطار ميناء قطار حافلة سفينة طائرة دراجة سيارة شاحنة جسر نفق برج قلعة "
+                  "مسجد كنيسة منارة بئر سد قناة حقل بستان مزرعة كرم نخلة زيتون رمان تفاح برتقال عنب تين موز "
+                  "قمح شعير ذرة أرز عدس فول حمص سمسم قطن كتان صوف حرير جلد خشب حديد نحاس ذهب فضة رصاص "
+                  "زجاج ورق حبر قلم دفتر كتاب صحيفة مجلة إذاعة تلفاز هاتف حاسوب").split()
+    short = [" ".join(vocabulary[6 * i:6 * i + 6]) for i in range(14)]   # no two share a word
+    paragraphs = [long, *short, other]
+    assert keep_article(paragraphs, frozenset(), QualityConfig(), marked=False, evidence=True)[0]

@@ -200,3 +200,33 @@ def test_sentences_trafilatura_dropped_between_two_kept_paragraphs_go_back():
     # a gap holding a link (a read-also card) is not the article's
     card = lxml.html.fromstring("<body>" + f"<p>{ART[0]}</p><p><a href=/x>{items[0]}</a></p><p>{ART[1]}</p></body>")
     assert _gaps_back(ART[:2], dense.lines_of(card)) == ART[:2]
+
+
+def test_a_paragraph_printed_after_the_tags_block_is_not_the_article():
+    import lxml.html
+
+    from pipelines import dense
+    from pipelines.extract import Pruned, _after_tags
+    from pipelines.markers import default_markers
+    appeal = "منصتنا مؤسسة إعلامية مستقلة لا تتلقى تمويلا من أي جهة سياسية. ساهم في استمرار صحافتنا المستقلة بتبرع صغير."
+    body = lxml.html.fromstring(
+        "<body>" + "".join(f"<p>{p}</p>" for p in ART)
+        + '<div><b>كلمات مفتاحية:</b> <a href="/t/1">القمح</a> <a href="/t/2">الزراعة</a></div>'
+        + f"<section><p>{appeal}</p></section></body>")
+    pruned = Pruned()
+    assert _after_tags([*ART, appeal], dense.lines_of(body), default_markers(), pruned) == ART
+    assert [(d.text, d.rule) for d in pruned.decisions] == [(appeal, "after_tags")]
+    # tags printed above the text close nothing
+    top = lxml.html.fromstring('<body><div><b>الوسوم:</b> <a href="/t/1">القمح</a> <a href="/t/2">الزراعة</a></div>'
+                               + "".join(f"<p>{p}</p>" for p in ART) + "</body>")
+    assert _after_tags(list(ART), dense.lines_of(top), default_markers(), Pruned()) == ART
+
+
+def test_a_health_disclaimer_after_the_text_goes():
+    notice = "المعلومات الواردة في هذا المقال للتثقيف الصحي ولا تغني عن استشارة الطبيب المختص."
+    assert kept([*ART, notice]) == ART
+
+
+def test_a_box_label_names_its_opening_line_whatever_prefix_the_words_take():
+    box = ["بودكاست", "«حكي سكن»: بودكاست أسبوعي عن المدينة", "الحلقات", "نهاية البودكاست"]
+    assert kept([*ART[:2], *box, *ART[2:]]) == ART
