@@ -2,7 +2,7 @@
 
 scrapy-redis shares the request queue and the request dupefilter through the same Redis
 that holds the state store, so the processes split the work and no page is requested
-twice. Two things scrapy-redis leaves to its users are settled here (FIELD-NOTES):
+twice. Two things scrapy-redis leaves to its users are settled here (docs/development.md):
 
 - When a crawl starts and ends. The dupefilter must last one crawl, not forever: kept,
   an hourly run would find its sitemaps "already seen". A worker that starts while no

@@ -47,7 +47,7 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 
-# Off: neither belongs in an unattended crawler (see FIELD-NOTES: remote control leaves
+# Off: neither belongs in an unattended crawler (docs/development.md: remote control leaves
 # job files behind after kill -9).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

@@ -1,5 +1,5 @@
 """The cores do not know the crawler: nothing under pipelines/ imports the crawler package
-(docs/ARCHITECTURE: pipelines/ is what happens to a page, crawler/ how it is found and fetched)."""
+(docs/development.md: pipelines/ is what happens to a page, crawler/ how it is found and fetched)."""
 import ast
 
 from conftest import ROOT
