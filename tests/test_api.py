@@ -140,3 +140,15 @@ def test_the_readme_example_runs():
     lines = out.stdout.splitlines()
     assert lines[0].startswith("كيم جونغ أون يستقبل لافروف") and "سكاي نيوز عربية" in lines[0]
     assert lines[-1].startswith("dropped: ") and lines[-1].split()[-1] in ("not_article", "too_short")
+
+
+def test_every_drop_reason_has_a_page_in_the_docs():
+    from pipelines import drops, pool
+
+    classes = {c for c in vars(drops).values() if isinstance(c, type) and issubclass(c, PageDropped)}
+    classes |= {pool.WorkerDied}
+    reasons = {c.reason for c in classes if "reason" in vars(c)} - {"dropped"} | {"pipeline_error"}
+    pages = {p.stem for p in (ROOT / "docs" / "dropped").glob("*.md")}
+    assert reasons - pages == set()
+    index = (ROOT / "docs" / "dropped" / "README.md").read_text(encoding="utf-8")
+    assert all(f"({page}.md)" in index for page in pages - {"README"})
