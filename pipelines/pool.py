@@ -20,8 +20,10 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import replace
 
 from scrapy.settings import Settings
@@ -148,6 +150,24 @@ class _Slot:
         return WorkerDied(f"cleaning process exited with {code} ({exc!r})", page.fetched_url)
 
 
+@contextmanager
+def import_path_for_forkserver():
+    """Python 3.11's forkserver imports its preload modules from its own default path, not
+    the crawler's `sys.path` (it is handed over and left unused). Under Scrapyd the project
+    is an egg on the crawler's path only: the cleaning processes would import another
+    installed copy of the project (a worker then dies on a module only the egg has), or
+    none. The forkserver inherits the environment, so it is given the path there."""
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
+
+
 class WorkerPool:
     def __init__(self, size: int, settings: dict, paths: list[str]):
         # forkserver: workers are started from a clean process, never forked from the
@@ -156,7 +176,8 @@ class WorkerPool:
         self.context.set_forkserver_preload(["pipelines.pool", *{p.rsplit(".", 1)[0] for p in paths}])
         self.settings, self.paths = settings, paths
         self.tasks: queue.Queue = queue.Queue()
-        self.slots = [_Slot(self, n) for n in range(size)]
+        with import_path_for_forkserver():   # the first process started starts the forkserver
+            self.slots = [_Slot(self, n) for n in range(size)]
 
     def submit(self, page) -> defer.Deferred:
         deferred = defer.Deferred()
