@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from crawler.decoding import decode_html  # noqa: E402
 from pipelines.boilerplate import clean  # noqa: E402
+from pipelines.decoding import decode_html  # noqa: E402
 from pipelines.dedupe import MinHashConfig, check  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
 from pipelines.language import detect_language  # noqa: E402

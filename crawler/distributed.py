@@ -2,7 +2,7 @@
 
 scrapy-redis shares the request queue and the request dupefilter through the same Redis
 that holds the state store, so the processes split the work and no page is requested
-twice. Two things scrapy-redis leaves to its users are settled here (FIELD-NOTES):
+twice. Two things scrapy-redis leaves to its users are settled here (docs/development.md):
 
 - When a crawl starts and ends. The dupefilter must last one crawl, not forever: kept,
   an hourly run would find its sitemaps "already seen". A worker that starts while no
@@ -26,7 +26,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler.dupefilter import RedirectLoopCounting
-from crawler.state import state_store
+from crawler.state import keeper, state_store
 from pipelines.state import StoreUnavailable, owner_of, stop_crawl
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class SharedScheduler(Scheduler):
     def open(self, spider):
         super().open(spider)
         state_store(self.crawler)  # joins the store's live workers, if the pipelines have not yet
-        self.owner = owner_of(self.crawler.state_holder)
+        self.owner = owner_of(keeper(self.crawler).holder)
         with self.server.lock(PREFIX + "crawl:lock", timeout=30, blocking_timeout=30):
             members = self._live_members()
             generation = self.server.get(PREFIX + "crawl:generation")
@@ -103,7 +103,7 @@ class SharedScheduler(Scheduler):
 
     def _live_members(self) -> set[str]:
         """The other workers of the current crawl that still answer (a killed one is dropped)."""
-        live = {owner_of(h) for h in self.crawler.state_store.live_workers()}
+        live = {owner_of(h) for h in state_store(self.crawler).live_workers()}
         members = {m.decode() for m in self.server.smembers(PREFIX + "crawl:workers")}
         gone = members - live
         if gone:
@@ -174,7 +174,7 @@ class SharedScheduler(Scheduler):
     def spider_idle(self, spider):
         """This worker has nothing to do. Stop only once the shared queue has been empty and
         every other worker idle for the idle timeout: until then one may still push links."""
-        if getattr(self.crawler, "state_store_lost", False):
+        if keeper(self.crawler).lost:
             return
         try:
             if self.has_pending_requests() or self._others_busy():

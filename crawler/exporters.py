@@ -11,12 +11,12 @@ import pyarrow.parquet as pq
 from scrapy.exporters import BaseItemExporter, CsvItemExporter, JsonLinesItemExporter, XmlItemExporter
 from scrapy.utils.python import to_bytes
 
-from crawler.items import DOCUMENT_FIELDS
+from pipelines.page import DOCUMENT_FIELDS
 
 
 class FlushingJsonLinesItemExporter(JsonLinesItemExporter):
     """JSON Lines that reach the file as each item is exported: Scrapy's buffered file
-    loses the last items when the process is killed (FIELD-NOTES)."""
+    loses the last items when the process is killed (docs/development.md)."""
 
     def export_item(self, item):
         super().export_item(item)

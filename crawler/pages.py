@@ -2,26 +2,16 @@
 from __future__ import annotations
 
 import logging
-import re
-from datetime import datetime, timezone
 
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from crawler.decoding import decode_html
 from crawler.extensions.docstats import count_drop
-from crawler.items import Page
+from pipelines.decoding import CONTROL_CHARS, body_has_controls, decode_html
+from pipelines.page import Page, now_iso
 
 logger = logging.getLogger(__name__)
 
-CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# Every byte but those controls: deleting them from a body leaves only its control bytes,
-# a memory-speed test that spares most pages the regular expression.
-NOT_CONTROL_BYTES = bytes(b for b in range(256) if not CONTROL_CHARS.match(chr(b)))
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def is_html(response: Response) -> bool:
@@ -49,11 +39,6 @@ def page_from_response(crawler, response: Response, seed=None) -> Page | None:
     return Page(fetched_url=response.url, html=html, crawled_at=now_iso(),
                 seed=seed.name if seed else None,
                 prune_xpaths=list(seed.prune_xpaths) if seed else [])
-
-
-def body_has_controls(body: bytes) -> bool:
-    """In the ASCII-compatible charsets pages use, C0 controls are those very bytes."""
-    return bool(body.translate(None, NOT_CONTROL_BYTES))
 
 
 def apply_default_feed(settings) -> None:

@@ -1,6 +1,7 @@
 """Settings of the Arabic news crawler. Every knob is a setting: override with -s NAME=VALUE."""
 
-from crawler.items import DOCUMENT_FIELDS
+from pipelines.page import DOCUMENT_FIELDS
+from pipelines.steps import CLEANING_STEPS as DEFAULT_CLEANING_STEPS
 
 BOT_NAME = "arabic_news"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -46,7 +47,7 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 
-# Off: neither belongs in an unattended crawler (see FIELD-NOTES: remote control leaves
+# Off: neither belongs in an unattended crawler (docs/development.md: remote control leaves
 # job files behind after kill -9).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -61,15 +62,7 @@ ITEM_PIPELINES = {
 }
 # Steps of the cleaning pool, in order: each an item pipeline class whose process_item
 # takes a page and returns it or raises a drop. Add your own here to run it in the pool.
-CLEANING_STEPS = [
-    "pipelines.extract.ExtractPipeline",
-    "pipelines.boilerplate.BoilerplatePipeline",
-    "pipelines.normalize.NormalizePipeline",
-    "pipelines.language.LanguagePipeline",
-    # quality before dedupe: a page dropped as not-an-article must not claim keys in the store
-    "pipelines.quality.QualityPipeline",
-    "pipelines.sketch.SketchStep",
-]
+CLEANING_STEPS = list(DEFAULT_CLEANING_STEPS)   # the list is in pipelines/steps.py
 CLEANING_PROCESSES = None      # worker processes for the cleaning steps; None: one per core; 0: none
 EXTRACT_PRUNE_XPATHS = []      # XPath expressions pruned from every page before extraction
 BOILERPLATE_MARKERS_FILE = ""  # a replacement for pipelines/markers.toml
@@ -96,6 +89,8 @@ DEDUPE_SHINGLE_WORDS = 3
 DEDUPE_MINHASH_SEED = 1
 
 EXTENSIONS = {
+    # the crawl's one state store (STATE_URI), opened on first use (crawler/state.py)
+    "crawler.state.StateStoreExtension": 0,
     # feeds that record what they failed to write (crawler/extensions/feeds.py)
     "scrapy.extensions.feedexport.FeedExporter": None,
     "crawler.extensions.feeds.CheckedFeedExporter": 0,

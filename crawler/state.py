@@ -1,41 +1,82 @@
-"""One state store per crawler, shared by the spider and the pipelines."""
+"""One state store per crawl, shared by the spider, the middlewares, the pipelines and the
+feeds: a Scrapy extension (`StateStoreExtension`, in EXTENSIONS) that opens it on first use,
+takes the run's lock, keeps its heartbeat, and stops the crawl if it stops answering.
+Components reach it with `state_store(crawler)`, or, under pipelines/ (which never import
+this package), with `crawler.get_extension(pipelines.state.StoreKeeper)`."""
 import logging
 import os
 import re
 import socket
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from crawler.pages import now_iso
-from pipelines.state import LOCK_TTL, StateError, StateStore, StoreUnavailable, open_store, stop_crawl
+from pipelines.state import (  # noqa: F401 (stop_crawl: re-exported for the crawler's modules)
+    LOCK_TTL, StateError, StateStore, StoreKeeper, StoreUnavailable, open_store, stop_crawl, store_lost,
+)
 
 logger = logging.getLogger(__name__)
 
 
+class StateStoreExtension(StoreKeeper):
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self._store: StateStore | None = None
+        self.holder: dict | None = None   # who this crawl is, in the store's lock and worker list
+        self.lost = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        keeper = cls(crawler)
+        crawler.signals.connect(keeper.store_lost, signal=store_lost)
+        return keeper
+
+    def store(self) -> StateStore:
+        if self._store is None:
+            self._store, self.holder = _open(self.crawler)
+        return self._store
+
+    def store_lost(self, exc: Exception) -> None:
+        if self.lost:
+            return
+        self.lost = True
+        logger.error("stopping the crawl: %s", exc)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="state_store_unavailable"))
+
+
+def keeper(crawler) -> StateStoreExtension:
+    found = crawler.get_extension(StoreKeeper)
+    if found is None:
+        raise NotConfigured("the state store needs crawler.state.StateStoreExtension in EXTENSIONS")
+    return found
+
+
 def state_store(crawler) -> StateStore:
-    store = getattr(crawler, "state_store", None)
-    if store is None:
-        uri = crawler.settings.get("STATE_URI")
-        store = open_store(uri)
-        holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso()}
-        # A store shared by workers (Redis) is meant to be crawled by several processes at
-        # once; one on a single machine (SQLite) takes the run lock.
-        if not store.shared and crawler.settings.getbool("STATE_LOCK", True) and ":memory:" not in uri:
-            _lock(store, uri, holder)
-        store.join(holder)
-        _keep_alive(crawler, store, holder)
-        exported = ids_in_feeds(store.feeds())
-        released = store.recover(lambda doc_id: doc_id in exported)
-        store.forget_feeds()
-        if released:
-            crawler.stats.set_value("state/recovered", released)
-            logger.warning("state store: %d documents were claimed but never exported by an "
-                           "interrupted run; they will be fetched again", released)
-        crawler.state_store = store
-        crawler.state_holder = holder
-        crawler.signals.connect(store.close, signal=signals.engine_stopped)
-    return store
+    return keeper(crawler).store()
+
+
+def _open(crawler) -> tuple[StateStore, dict]:
+    uri = crawler.settings.get("STATE_URI")
+    store = open_store(uri)
+    holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso()}
+    # A store shared by workers (Redis) is meant to be crawled by several processes at
+    # once; one on a single machine (SQLite) takes the run lock.
+    if not store.shared and crawler.settings.getbool("STATE_LOCK", True) and ":memory:" not in uri:
+        _lock(store, uri, holder)
+    store.join(holder)
+    _keep_alive(crawler, store, holder)
+    exported = ids_in_feeds(store.feeds())
+    released = store.recover(lambda doc_id: doc_id in exported)
+    store.forget_feeds()
+    if released:
+        crawler.stats.set_value("state/recovered", released)
+        logger.warning("state store: %d documents were claimed but never exported by an "
+                       "interrupted run; they will be fetched again", released)
+    crawler.signals.connect(store.close, signal=signals.engine_stopped)
+    return store, holder
 
 
 def _lock(store: StateStore, uri: str, holder: dict) -> None:

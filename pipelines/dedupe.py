@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pipelines.drops import BY_REASON, StateUnavailable
-from pipelines.state import StateStore, StoreUnavailable, stop_crawl
+from pipelines.drops import BY_REASON, StateUnavailable, as_drop_item
+from pipelines.normalize import normalize_key, remembered_key
+from pipelines.state import StateStore, StoreKeeper, StoreUnavailable, stop_crawl
 from pipelines.urls import clean_url, doc_id
 
 # Drops whose outcome a new fetch of the same page would repeat. Others (too short, no
@@ -56,6 +57,22 @@ def bands(sig: np.ndarray, config: MinHashConfig) -> list[bytes]:
     r = config.rows
     return [bytes([b]) + hashlib.blake2b(sig[b * r:(b + 1) * r].tobytes(), digest_size=12).digest()
             for b in range(config.bands)]
+
+
+def key_text_of(text: str, paragraphs: list[str] | None = None) -> str:
+    """The text's key normalisation. Given the paragraphs the text joins, it is made of
+    theirs, which the cleaning steps have already computed: the same string, since a key is
+    words joined by single spaces."""
+    if paragraphs is None:
+        return normalize_key(text)
+    return " ".join(k for k in map(remembered_key, paragraphs) if k)
+
+
+def text_hash(text: str, key_text: str | None = None) -> str:
+    """The exact-duplicate key of a text: hex digest of its key normalisation
+    (pass `key_text` when it is already at hand)."""
+    key_text = normalize_key(text) if key_text is None else key_text
+    return hashlib.sha1(key_text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -152,8 +169,8 @@ class DedupePipeline:
     def from_crawler(cls, crawler):
         from scrapy import signals
 
-        from crawler.state import state_store
-        pipeline = cls(state_store(crawler), minhash_config_from_settings(crawler.settings),
+        # the crawl's one store, opened by the extension that keeps it (crawler/state.py)
+        pipeline = cls(crawler.get_extension(StoreKeeper).store(), minhash_config_from_settings(crawler.settings),
                        crawler.settings.getbool("DEDUPE_ENABLED", True))
         pipeline.crawler = crawler
         # Connected after the feed exports' own handler (extensions are built before the
@@ -198,9 +215,10 @@ class DedupePipeline:
                                             self.content, refetch=page.refetch, known=page.sketch)
         except StoreUnavailable as exc:
             stop_crawl(self.crawler, exc)
-            raise StateUnavailable(str(exc), page.fetched_url) from exc
+            raise as_drop_item(StateUnavailable(str(exc), page.fetched_url)) from exc
         if verdict.duplicate:
-            raise BY_REASON[verdict.duplicate](f"of {verdict.of}" if verdict.of else page.url, page.fetched_url)
+            drop = BY_REASON[verdict.duplicate](f"of {verdict.of}" if verdict.of else page.url, page.fetched_url)
+            raise as_drop_item(drop)
         if verdict.update:
             page.updated = page.crawled_at
             self.crawler.stats.inc_value("docs/updated")
@@ -210,7 +228,7 @@ class DedupePipeline:
 def __getattr__(name: str):
     # The sketch moved to pipelines/sketch.py; settings that name pipelines.dedupe.SketchStep
     # (CLEANING_STEPS written before) still load, without importing datasketch here at start.
-    if name in ("SketchStep", "sketch", "signature", "shingles", "text_hash"):
+    if name in ("SketchStep", "sketch", "signature", "shingles"):
         from pipelines import sketch
         return getattr(sketch, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

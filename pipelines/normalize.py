@@ -1,4 +1,4 @@
-"""Arabic text normalisation, at two levels kept apart (DOCUMENT-FORMAT.md).
+"""Arabic text normalisation, at two levels kept apart (docs/document.md).
 
 `normalize_text` is what readers see: faithful, only invisible and presentational
 differences removed. `normalize_key` is for matching (duplicates, boilerplate markers)

@@ -20,16 +20,18 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import replace
 
-from scrapy.settings import BaseSettings, Settings
+from scrapy.settings import Settings
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.misc import load_object
 from twisted.internet import defer, reactor
 
-from pipelines.drops import Drop
+from pipelines.drops import Drop, PipelineError, as_drop_item  # noqa: F401 (PipelineError: its old home)
+from pipelines.steps import DeltaStats, StepContext, build_steps, replay, run_steps
 
 logger = logging.getLogger(__name__)
 
@@ -38,77 +40,6 @@ PAGES_AHEAD = 1   # pages sent to a cleaning process beyond the one it works on
 
 class WorkerDied(Drop):
     reason = "worker_died"
-
-
-class PipelineError(Drop):
-    """A step failed on a page with an exception that is not a drop (a bug): counted under
-    the exception's name, as the crawler counts pipeline errors, and logged with it."""
-
-    def __init__(self, detail: str = "", url: str | None = None, log_level: str = "ERROR",
-                 exception: str = "Exception"):
-        self.reason = f"pipeline_error_{exception}"
-        self.exception = exception
-        super().__init__(detail, url, log_level)
-
-    def __reduce__(self):
-        return (PipelineError, (self.detail, self.url, "ERROR", self.exception))
-
-
-class DeltaStats:
-    """What the steps count in a worker process, replayed on the crawler's stats."""
-
-    def __init__(self):
-        self.ops: list[tuple[str, str, object]] = []
-
-    def inc_value(self, key, count=1, start=0, spider=None):
-        self.ops.append(("inc_value", key, count))
-
-    def set_value(self, key, value, spider=None):
-        self.ops.append(("set_value", key, value))
-
-    def max_value(self, key, value, spider=None):
-        self.ops.append(("max_value", key, value))
-
-    def min_value(self, key, value, spider=None):
-        self.ops.append(("min_value", key, value))
-
-    def take(self) -> list:
-        ops, self.ops = self.ops, []
-        return ops
-
-
-def replay(ops: list, stats) -> None:
-    for method, key, value in ops:
-        getattr(stats, method)(key, value)
-
-
-class StepContext:
-    """What a step's from_crawler reads in a worker process: settings and stats."""
-
-    def __init__(self, settings: BaseSettings, stats: DeltaStats):
-        self.settings = settings
-        self.stats = stats
-
-
-def build_steps(paths: list[str], context: StepContext) -> list:
-    steps = []
-    for path in paths:
-        cls = load_object(path)
-        steps.append(cls.from_crawler(context) if hasattr(cls, "from_crawler") else cls())
-    return steps
-
-
-def run_steps(steps: list, page):
-    """The page through every step: ("ok", page) or ("drop", the Drop)."""
-    try:
-        for step in steps:
-            page = step.process_item(page)
-    except Drop as drop:
-        return "drop", drop
-    except Exception as exc:  # a bug on one page must not take the worker down
-        logger.exception("cleaning failed on %s", getattr(page, "fetched_url", "?"))
-        return "drop", PipelineError(repr(exc), getattr(page, "fetched_url", None), exception=type(exc).__name__)
-    return "ok", slim(page)
 
 
 def slim(page):
@@ -135,7 +66,7 @@ def _worker_main(conn, settings: dict, paths: list[str]) -> None:
         if raw is None:   # the crawler closed the pipe: time to go
             return
         status, payload = run_steps(steps, pickle.loads(raw))
-        conn.send((status, payload, stats.take()))
+        conn.send((status, slim(payload) if status == "ok" else payload, stats.take()))
 
 
 def _read_pages(conn, inbox: queue.Queue) -> None:
@@ -220,6 +151,24 @@ class _Slot:
         return WorkerDied(f"cleaning process exited with {code} ({exc!r})", page.fetched_url)
 
 
+@contextmanager
+def import_path_for_forkserver():
+    """Python 3.11's forkserver imports its preload modules from its own default path, not
+    the crawler's `sys.path` (it is handed over and left unused). Under Scrapyd the project
+    is an egg on the crawler's path only: the cleaning processes would import another
+    installed copy of the project (a worker then dies on a module only the egg has), or
+    none. The forkserver inherits the environment, so it is given the path there."""
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
+
+
 class WorkerPool:
     def __init__(self, size: int, settings: dict, paths: list[str]):
         # forkserver: workers are started from a clean process, never forked from the
@@ -228,7 +177,8 @@ class WorkerPool:
         self.context.set_forkserver_preload(["pipelines.pool", *{p.rsplit(".", 1)[0] for p in paths}])
         self.settings, self.paths = settings, paths
         self.tasks: queue.Queue = queue.Queue()
-        self.slots = [_Slot(self, n) for n in range(size)]
+        with import_path_for_forkserver():   # the first process started starts the forkserver
+            self.slots = [_Slot(self, n) for n in range(size)]
 
     def submit(self, page) -> defer.Deferred:
         deferred = defer.Deferred()
@@ -281,10 +231,11 @@ class CleaningPipeline:
             status, payload, ops = await maybe_deferred_to_future(self.pool.submit(page))
         else:
             status, payload = run_steps(self.steps, page)
+            payload = slim(payload) if status == "ok" else payload
             ops = self.local_stats.take()
         replay(ops, self.crawler.stats)
         if status == "drop":
-            raise payload
+            raise as_drop_item(payload)
         return payload
 
 

@@ -6,21 +6,13 @@ state store (pipelines/dedupe.py) and never needs datasketch itself.
 """
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
 
-from pipelines.dedupe import MinHashConfig, Sketch, minhash_config_from_settings
-from pipelines.normalize import normalize_key, remembered_key
-
-
-def text_hash(text: str, key_text: str | None = None) -> str:
-    """The exact-duplicate key of a text: hex digest of its key normalisation
-    (pass `key_text` when it is already at hand)."""
-    key_text = normalize_key(text) if key_text is None else key_text
-    return hashlib.sha1(key_text.encode("utf-8")).hexdigest()
+from pipelines.dedupe import MinHashConfig, Sketch, key_text_of, minhash_config_from_settings, text_hash  # noqa: F401
+from pipelines.normalize import normalize_key
 
 
 def shingles(key_text: str, n: int) -> set[bytes]:
@@ -49,8 +41,7 @@ def sketch(text: str, config: MinHashConfig, paragraphs: list[str] | None = None
     """The text's key and MinHash. Given the paragraphs the text joins, its key is made of
     theirs, which the cleaning steps before have already computed: the same string, since
     a key is words joined by single spaces."""
-    key_text = (" ".join(k for k in map(remembered_key, paragraphs) if k) if paragraphs is not None
-                else normalize_key(text))
+    key_text = key_text_of(text, paragraphs)
     return Sketch(text_hash(text, key_text), signature(text, config, key_text))
 
 

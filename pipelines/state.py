@@ -52,15 +52,28 @@ def lock_alive(holder: dict, heartbeat: float) -> bool:
     return time.time() - heartbeat < LOCK_TTL
 
 
+# A signal (Scrapy signals are plain objects): the state store stopped answering. Sent with
+# `exc`; the crawl's store keeper (crawler/state.py) stops the crawl once.
+store_lost = object()
+
+
 def stop_crawl(crawler, exc: Exception) -> None:
     """Stop the crawl because the state store went away: every page still in flight is
-    dropped unclaimed, so the next run (with the store back) fetches it again."""
-    if getattr(crawler, "state_store_lost", False):
-        return
-    crawler.state_store_lost = True
-    logger.error("stopping the crawl: %s", exc)
-    from scrapy.utils.defer import deferred_from_coro
-    deferred_from_coro(crawler.engine.close_spider_async(reason="state_store_unavailable"))
+    dropped unclaimed, so the next run (with the store back) fetches it again. The engine
+    is the crawler's business: this only says so, through the crawler's signals."""
+    crawler.signals.send_catch_log(store_lost, exc=exc)
+
+
+class StoreKeeper:
+    """What a Scrapy component asks the crawler for to reach the crawl's one state store:
+    `crawler.get_extension(StoreKeeper).store()`. The extension that is one
+    (crawler/state.py) opens the store on first use, with the run's lock and heartbeat, so
+    the cores here never need to know how a crawl is wired."""
+
+    lost = False   # the store stopped answering during this crawl
+
+    def store(self) -> StateStore:
+        raise NotImplementedError
 
 
 logger = logging.getLogger(__name__)

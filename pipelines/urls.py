@@ -38,10 +38,12 @@ def site_of(url: str) -> str:
 
 
 def canonical_url(declared: str | None, fetched_url: str) -> str:
-    """The page's declared canonical URL when it is on the same site, else the fetched URL."""
+    """The page's declared canonical URL when it is on the same site, else the fetched URL.
+    A page from a file, or from no known URL at all (`clean_page(html)`), has only its own
+    word for where it lives."""
     if declared and urlsplit(declared).scheme in ("http", "https"):
         fetched_scheme = urlsplit(fetched_url).scheme
-        if fetched_scheme == "file" or site_of(declared) == site_of(fetched_url):
+        if not fetched_url or fetched_scheme == "file" or site_of(declared) == site_of(fetched_url):
             return clean_url(declared)
     return clean_url(fetched_url) if urlsplit(fetched_url).scheme in ("http", "https") else fetched_url
 

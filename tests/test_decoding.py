@@ -1,7 +1,7 @@
 """Pages are decoded by evidence: a wrong charset label does not turn Arabic into mojibake."""
 import pytest
 
-from crawler.decoding import decode_html, implausible
+from pipelines.decoding import decode_html, implausible
 
 ARABIC = "أعلنت وزارة الصحة اليوم عن إطلاق حملة وطنية للتطعيم في جميع المحافظات. " * 4
 FRENCH = "Le ministère a annoncé une campagne nationale de vaccination générale à l'été. " * 4

@@ -141,7 +141,7 @@ def test_csv_keywords_survive_the_round_trip(one_run):
 
 
 def test_seed_page_txt_is_its_first_12_paragraphs(one_run):
-    """DOCUMENT-FORMAT.md: the seed page's plain-text file is the seed file's first 12
+    """docs/document.md: the seed page's plain-text file is the seed file's first 12
     paragraphs: the 11 of the article (its golden `text`) and `المصدر: <source>`. That the
     golden text is the seed file's first 11 paragraphs is tests/test_seed_page.py's
     test_against_the_shared_seed_file; here the file comes from a crawl's txt feed."""

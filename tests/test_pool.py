@@ -64,3 +64,40 @@ def test_pool_size_setting():
     assert pool_size(Settings({"CLEANING_PROCESSES": "0"})) == 0
     assert pool_size(Settings({"CLEANING_PROCESSES": 3})) == 3
     assert pool_size(Settings({"CLEANING_PROCESSES": None})) == (os.cpu_count() or 1)
+
+
+POOL_FROM_A_COPY = """
+import sys
+sys.path.insert(0, {copy!r})   # as Scrapyd puts a deployed egg: on sys.path, not in PYTHONPATH
+from twisted.internet import reactor
+from pipelines.page import Page
+from pipelines.pool import WorkerPool
+
+pool = WorkerPool(1, {{}}, ["pipelines.only_in_the_copy.Mark"])
+
+def done(result):
+    status, payload, _ = result
+    print(status, getattr(payload, "title", payload))
+    pool.close()
+    reactor.stop()
+
+reactor.callWhenRunning(lambda: pool.submit(Page(fetched_url="x", html="", crawled_at="")).addBoth(done))
+reactor.run()
+"""
+
+
+def test_cleaning_processes_import_the_project_the_crawler_runs(tmp_path):
+    """The workers must run the crawler's own copy of the project (under Scrapyd, an egg on
+    sys.path), not another installed one: here a copy holding a step that only it has."""
+    import shutil
+
+    copy = tmp_path / "deployed"
+    shutil.copytree(ROOT / "pipelines", copy / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "pipelines" / "only_in_the_copy.py").write_text(
+        "class Mark:\n    def process_item(self, page):\n        page.title = 'cleaned by the copy'\n        return page\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", POOL_FROM_A_COPY.format(copy=str(copy))], cwd=elsewhere,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok cleaned by the copy", out.stderr[-2000:]

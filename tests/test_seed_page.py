@@ -1,4 +1,4 @@
-"""The problem in one file: the seed page, as DOCUMENT-FORMAT.md specifies its document."""
+"""The problem in one file: the seed page, as docs/document.md specifies its document."""
 import json
 import re
 

@@ -1,9 +1,10 @@
 """Counts what became of every page: `docs/kept`, `docs/dropped/<reason>`, and the same per site.
 
-Pipeline drops raise a `pipelines.drops.Drop` subclass and arrive through the `item_dropped`
-signal; a pipeline that fails on a page is counted as `docs/dropped/pipeline_error_<Exception>`
-(the `item_error` signal); the spider reports pages that never reached the pipelines (non-HTML
-bodies, HTTP errors, failed fetches) with `count_drop`. Both log the URL at DEBUG.
+Pipeline drops raise a `pipelines.drops.PageDropped` subclass (handed to Scrapy as a
+`DropItem` by `as_drop_item`) and arrive through the `item_dropped` signal; a pipeline that
+fails on a page is counted as `docs/dropped/pipeline_error_<Exception>` (the `item_error`
+signal); the spider reports pages that never reached the pipelines (non-HTML bodies, HTTP
+errors, failed fetches) with `count_drop`. Both log the URL at DEBUG.
 
 Per site, under `sites/<site>/` (the crawl report and the close-time checks read these):
 `pages` (downloads that ended: a response, or a fetch that failed), `errors` (failed fetches,
