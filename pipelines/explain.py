@@ -1,0 +1,320 @@
+"""The explain report (`scrapy clean --explain DIR`): every cut the cleaner made, shown.
+
+For each page, a static HTML file: its blocks in reading order, kept text plain, every
+removed block struck through in the colour of the rule that removed it, with the rule's name
+and its evidence. An index has one row per page: kept or dropped, why, words kept and removed.
+
+The core is pure (a page's record in, HTML strings out). `ExplainPipeline`, beside it, runs
+the cleaning steps itself, in the crawler's process: the pool slims a page on its way back
+(pipelines/pool.py) and would drop the decisions this report is made of.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scrapy.exceptions import NotConfigured
+
+from pipelines.drops import Drop
+from pipelines.pool import DeltaStats, PipelineError, StepContext, build_steps, replay
+
+logger = logging.getLogger(__name__)
+
+# Judged alone: a page of the report is never "a duplicate of the one before".
+NOT_EXPLAINED_STEPS = frozenset({"pipelines.sketch.SketchStep"})
+# Rule colours: Tableau 10's hues, the light ones darkened so struck-through text in them
+# stays readable on their own tint, plus two darker shades. A rule keeps its colour from page to page and run
+# to run (crc32 of its name, not Python's salted hash).
+PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#c2459e",
+           "#6f6f6f", "#858600", "#0e8a96", "#d9650a", "#393b79", "#637939")
+STAGE_TITLES = {
+    "extract": "Pruned from the HTML before extraction",
+    "clean": "The extracted text",
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One decision as the report shows it (pipelines.boilerplate.Decision, or a kept paragraph)."""
+
+    text: str
+    rule: str | None = None      # None: kept
+    evidence: str = ""
+    stage: str = "clean"
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class PageRecord:
+    url: str
+    title: str | None
+    blocks: list[Block] = field(default_factory=list)
+    reason: str | None = None    # the drop reason; None: kept
+    detail: str = ""
+    decided: bool = True         # False: the page left before any block was decided
+
+    @property
+    def kept(self) -> bool:
+        return self.reason is None
+
+    @property
+    def words_kept(self) -> int:
+        # what the text holds; a kept block of the extract stage is counted again in the text
+        return sum(b.words for b in self.blocks if b.rule is None and b.stage != "extract")
+
+    @property
+    def words_removed(self) -> int:
+        return sum(b.words for b in self.blocks if b.rule is not None)
+
+    def rules(self) -> Counter:
+        return Counter(b.rule for b in self.blocks if b.rule is not None)
+
+
+def record_page(page, drop: Drop | None = None) -> PageRecord:
+    """What the report needs of a page after the steps ran (or one of them dropped it)."""
+    decisions = getattr(page, "decisions", None)
+    if decisions:
+        blocks = [Block(d.text, d.rule, d.evidence or "", d.stage or "clean") for d in decisions]
+    else:
+        # a step list without the boilerplate step's decisions: the text as kept is all there is
+        blocks = [Block(p) for p in page.paragraphs]
+    extracted = getattr(page, "extracted", None)
+    title = page.title or (extracted.title if extracted is not None else None)
+    return PageRecord(url=page.url or page.fetched_url, title=title, blocks=blocks,
+                      reason=drop.reason if drop else None, detail=drop.detail if drop else "",
+                      decided=bool(blocks) or extracted is not None)
+
+
+# --- rendering ------------------------------------------------------------------------
+
+def rule_colour(rule: str) -> str:
+    return PALETTE[zlib.crc32(rule.encode("utf-8")) % len(PALETTE)]
+
+
+def _tint(colour: str, share: float = 0.88) -> str:
+    """The colour mixed with white: a background the struck text stays readable on."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * share):02x}" for c in rgb)
+
+
+def _e(text: str | None) -> str:
+    return html.escape(text or "", quote=True)
+
+
+ARABIC_RUN = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
+                        r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff\u200c\u200d ]*")
+
+
+def _evidence(text: str) -> str:
+    """Evidence is English with Arabic quoted in it: each Arabic run isolated, or the
+    number after a quoted marker ("«اقرأ أيضا»; 2 link lines") is drawn inside the quote."""
+    return ARABIC_RUN.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", _e(text))
+
+
+STYLE = """
+body { font: 17px/1.7 "Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", sans-serif;
+       max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; color: #222; background: #fff; }
+h1 { font-size: 1.4rem; margin: .3rem 0; } h2 { font-size: 1.1rem; margin-top: 1.6rem; color: #444; }
+.ltr { direction: ltr; unicode-bidi: isolate; font-family: "DejaVu Sans Mono", monospace; font-size: .85em; }
+.summary { border-bottom: 2px solid #ddd; padding-bottom: .6rem; }
+.summary dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: .4rem 0; }
+.summary dt { color: #666; } .summary dd { margin: 0; }
+.verdict { font-weight: bold; padding: 0 .4rem; border-radius: .2rem; }
+.verdict.kept { background: #e3f4e3; color: #1d6b1d; } .verdict.dropped { background: #fbe3e3; color: #9b1c1c; }
+.legend ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem .9rem; }
+.swatch { display: inline-block; width: .9rem; height: .9rem; border-radius: .15rem; vertical-align: middle; }
+.block { margin: .5rem 0; white-space: pre-line; }
+.cut { border-inline-start: 5px solid var(--c); background: var(--t); padding: .2rem .6rem; }
+.cut del { color: var(--c); text-decoration-thickness: 1px; }
+.why { white-space: normal; font-size: .8rem; margin-bottom: .15rem; }
+.rule { color: #fff; background: var(--c); padding: 0 .35rem; border-radius: .2rem; font-weight: bold; }
+.evidence { color: #555; }
+.empty { color: #777; font-style: italic; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { border-bottom: 1px solid #e4e4e4; padding: .3rem .4rem; text-align: start; vertical-align: top; }
+tr.dropped td { background: #fdf3f3; } td.n { text-align: end; font-variant-numeric: tabular-nums; }
+.chip { display: inline-block; color: #fff; background: var(--c); border-radius: .2rem; padding: 0 .3rem;
+        margin: .05rem; font-size: .75rem; }
+"""
+
+
+def _document(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html dir="rtl" lang="ar">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def _colour_vars(rule: str) -> str:
+    colour = rule_colour(rule)
+    return f"--c: {colour}; --t: {_tint(colour)}"
+
+
+def _verdict(record: PageRecord) -> str:
+    if record.kept:
+        return '<span class="verdict kept">kept</span>'
+    return f'<span class="verdict dropped">dropped: <bdi>{_e(record.reason)}</bdi></span>'
+
+
+def _legend(rules: Counter, words: Counter | None = None) -> str:
+    if not rules:
+        return '<section class="legend"><h2>Rules</h2><p class="empty">No block was removed.</p></section>'
+    items = []
+    for rule, count in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])):
+        extra = f", {words[rule]} words" if words is not None else ""
+        items.append(f'<li data-rule="{_e(rule)}" style="{_colour_vars(rule)}"><span class="swatch" '
+                     f'style="background: var(--c)"></span> <bdi>{_e(rule)}</bdi> '
+                     f'<bdi class="evidence" dir="ltr">({count} block{"s" if count > 1 else ""}{extra})</bdi></li>')
+    return f'<section class="legend"><h2>Rules</h2><ul>{"".join(items)}</ul></section>'
+
+
+def _block(block: Block) -> str:
+    if block.rule is None:
+        return f'<p class="block kept">{_e(block.text)}</p>'
+    rule = _e(block.rule)
+    evidence = (f' <span class="evidence" dir="ltr">{_evidence(block.evidence)}</span>'
+                if block.evidence else "")
+    return (f'<div class="block cut" style="{_colour_vars(block.rule)}">'
+            f'<p class="why"><span class="rule"><bdi>{rule}</bdi></span>{evidence}</p>'
+            f'<del data-rule="{rule}" title="{rule}: {_e(block.evidence)}">{_e(block.text)}</del></div>')
+
+
+def render_page(record: PageRecord, index_href: str = "../index.html") -> str:
+    words = Counter()
+    for b in record.blocks:
+        if b.rule is not None:
+            words[b.rule] += b.words
+    reason = ""
+    if not record.kept:
+        reason = (f"<dt>reason</dt><dd><bdi>{_e(record.reason)}</bdi>"
+                  + (f': <bdi>{_e(record.detail)}</bdi>' if record.detail else "") + "</dd>")
+    header = (f'<header class="summary"><p><a href="{_e(index_href)}">all pages</a></p>'
+              f"<h1>{_e(record.title) or '(no title)'}</h1><dl>"
+              f'<dt>URL</dt><dd><a class="ltr" href="{_e(record.url)}">{_e(record.url)}</a></dd>'
+              f"<dt>verdict</dt><dd>{_verdict(record)}</dd>{reason}"
+              f'<dt>words kept</dt><dd class="words-kept">{record.words_kept}</dd>'
+              f'<dt>words removed</dt><dd class="words-removed">{record.words_removed}</dd>'
+              "</dl></header>")
+    sections = []
+    stages = list(dict.fromkeys(b.stage for b in record.blocks))
+    for stage in stages:
+        blocks = "\n".join(_block(b) for b in record.blocks if b.stage == stage)
+        sections.append(f'<section class="stage" data-stage="{_e(stage)}">'
+                        f"<h2>{_e(STAGE_TITLES.get(stage, stage))}</h2>\n{blocks}\n</section>")
+    if not sections:
+        why = "before any block was decided" if not record.decided else "with no text"
+        sections.append(f'<p class="empty">The page was dropped {why}.</p>')
+    return _document(record.title or record.url, "\n".join([header, _legend(record.rules(), words), *sections]))
+
+
+def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, int] | None = None) -> str:
+    """One row per page; `lost`: pages the spider dropped before cleaning (not HTML,
+    unreadable archive records), by reason, which have no report of their own."""
+    rules, words = Counter(), Counter()
+    for record in records:
+        rules.update(record.rules())
+        for b in record.blocks:
+            if b.rule is not None:
+                words[b.rule] += b.words
+    kept = sum(r.kept for r in records)
+    reasons = Counter(r.reason for r in records if not r.kept)
+    dropped = ", ".join(f"<bdi>{_e(k)} {v}</bdi>" for k, v in sorted(reasons.items()))
+    header = (f'<header class="summary"><h1>Explain report: {len(records)} pages</h1><dl>'
+              f'<dt>kept</dt><dd class="kept-count">{kept}</dd>'
+              f'<dt>dropped</dt><dd class="dropped-count">{len(records) - kept}'
+              f'{f" ({dropped})" if dropped else ""}</dd>')
+    if lost:
+        lost_text = ", ".join(f"<bdi>{_e(k)} {v}</bdi>" for k, v in sorted(lost.items()))
+        header += f"<dt>lost before cleaning</dt><dd>{lost_text} (see the log)</dd>"
+    header += "</dl></header>"
+    rows = []
+    for number, (record, href) in enumerate(zip(records, hrefs), 1):
+        chips = "".join(f'<span class="chip" style="{_colour_vars(rule)}"><bdi>{_e(rule)}</bdi> {n}</span>'
+                        for rule, n in sorted(record.rules().items()))
+        status = "kept" if record.kept else "dropped"
+        rows.append(f'<tr class="{status}"><td class="n">{number}</td>'
+                    f'<td><a href="{_e(href)}">{_e(record.title) or "(no title)"}</a><br>'
+                    f'<span class="ltr">{_e(record.url)}</span></td>'
+                    f"<td>{status}</td><td><bdi>{_e(record.reason or '')}</bdi></td>"
+                    f'<td class="n">{record.words_kept}</td><td class="n">{record.words_removed}</td>'
+                    f"<td>{chips}</td></tr>")
+    table = ("<table><thead><tr><th>#</th><th>page</th><th>verdict</th><th>reason</th>"
+             "<th>words kept</th><th>words removed</th><th>rules</th></tr></thead>"
+             f"<tbody>\n{chr(10).join(rows)}\n</tbody></table>")
+    return _document("Explain report", "\n".join([header, _legend(rules, words), table]))
+
+
+def write_report(outdir: Path, records: list[PageRecord], lost: dict[str, int] | None = None) -> Path:
+    """OUTDIR/index.html and OUTDIR/pages/<n>.html, pages in URL order; returns the index's path."""
+    records = sorted(records, key=lambda r: r.url)
+    pages = outdir / "pages"
+    pages.mkdir(parents=True, exist_ok=True)
+    width = max(4, len(str(len(records))))
+    hrefs = []
+    for number, record in enumerate(records, 1):
+        name = f"{number:0{width}d}.html"
+        (pages / name).write_text(render_page(record), encoding="utf-8")
+        hrefs.append(f"pages/{name}")
+    index = outdir / "index.html"
+    index.write_text(render_index(records, hrefs, lost), encoding="utf-8")
+    return index
+
+
+# --- Scrapy item pipeline -------------------------------------------------------------
+
+class ExplainPipeline:
+    """The cleaning steps (CLEANING_STEPS, without dedupe) on each page, recording what they
+    decided; at the close, the report in EXPLAIN_DIR. A dropped page is raised on, so the
+    run's stats count it as `scrapy clean` would."""
+
+    def __init__(self, crawler, outdir: Path, paths: list[str]):
+        self.crawler = crawler
+        self.outdir = outdir
+        self.step_stats = DeltaStats()
+        self.steps = build_steps(paths, StepContext(crawler.settings, self.step_stats))
+        self.records: list[PageRecord] = []
+        self.index: Path | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        outdir = crawler.settings.get("EXPLAIN_DIR")
+        if not outdir:
+            raise NotConfigured("EXPLAIN_DIR is not set")
+        paths = [p for p in crawler.settings.getlist("CLEANING_STEPS") if p not in NOT_EXPLAINED_STEPS]
+        return cls(crawler, Path(outdir), paths)
+
+    def process_item(self, page):
+        drop = None
+        try:
+            for step in self.steps:
+                page = step.process_item(page)
+        except Drop as exc:
+            drop = exc
+        except Exception as exc:  # a bug on one page: shown in the report, counted like the pool counts it
+            logger.exception("cleaning failed on %s", page.fetched_url)
+            drop = PipelineError(repr(exc), page.fetched_url, exception=type(exc).__name__)
+        replay(self.step_stats.take(), self.crawler.stats)
+        self.records.append(record_page(page, drop))
+        if drop is not None:
+            raise drop
+        return page
+
+    def close_spider(self, spider=None):
+        stats = self.crawler.stats.get_stats()
+        ours = Counter(r.reason for r in self.records if not r.kept)
+        lost = {}
+        for key, count in stats.items():
+            if key.startswith("docs/dropped/"):
+                reason = key.removeprefix("docs/dropped/")
+                if count > ours[reason]:
+                    lost[reason] = count - ours[reason]
+        self.index = write_report(self.outdir, self.records, lost)
+        self.crawler.stats.set_value("explain/pages", len(self.records))
+        logger.info("explain report of %d pages: %s", len(self.records), self.index)
