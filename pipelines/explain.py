@@ -54,12 +54,13 @@ class Block:
 
 @dataclass
 class PageRecord:
-    url: str
+    fetched_url: str             # the file or URL read: what the operator named
     title: str | None
     blocks: list[Block] = field(default_factory=list)
     reason: str | None = None    # the drop reason; None: kept
     detail: str = ""
     decided: bool = True         # False: the page left before any block was decided
+    url: str | None = None       # the canonical URL the page gives, when it gives one
 
     @property
     def kept(self) -> bool:
@@ -88,9 +89,9 @@ def record_page(page, drop: Drop | None = None) -> PageRecord:
         blocks = [Block(p) for p in page.paragraphs]
     extracted = getattr(page, "extracted", None)
     title = page.title or (extracted.title if extracted is not None else None)
-    return PageRecord(url=page.url or page.fetched_url, title=title, blocks=blocks,
+    return PageRecord(fetched_url=page.fetched_url, title=title, blocks=blocks,
                       reason=drop.reason if drop else None, detail=drop.detail if drop else "",
-                      decided=bool(blocks) or extracted is not None)
+                      decided=bool(blocks) or extracted is not None, url=page.url)
 
 
 # --- rendering ------------------------------------------------------------------------
@@ -195,9 +196,13 @@ def render_page(record: PageRecord, index_href: str = "../index.html") -> str:
     if not record.kept:
         reason = (f"<dt>reason</dt><dd><bdi>{_e(record.reason)}</bdi>"
                   + (f': <bdi>{_e(record.detail)}</bdi>' if record.detail else "") + "</dd>")
+    canonical = ""
+    if record.url and record.url != record.fetched_url:
+        canonical = f'<dt>canonical URL</dt><dd><span class="ltr">{_e(record.url)}</span></dd>'
     header = (f'<header class="summary"><p><a href="{_e(index_href)}">all pages</a></p>'
               f"<h1>{_e(record.title) or '(no title)'}</h1><dl>"
-              f'<dt>URL</dt><dd><a class="ltr" href="{_e(record.url)}">{_e(record.url)}</a></dd>'
+              f'<dt>page</dt><dd class="fetched"><a class="ltr" href="{_e(record.fetched_url)}">'
+              f"{_e(record.fetched_url)}</a></dd>{canonical}"
               f"<dt>verdict</dt><dd>{_verdict(record)}</dd>{reason}"
               f'<dt>words kept</dt><dd class="words-kept">{record.words_kept}</dd>'
               f'<dt>words removed</dt><dd class="words-removed">{record.words_removed}</dd>'
@@ -211,7 +216,7 @@ def render_page(record: PageRecord, index_href: str = "../index.html") -> str:
     if not sections:
         why = "before any block was decided" if not record.decided else "with no text"
         sections.append(f'<p class="empty">The page was dropped {why}.</p>')
-    return _document(record.title or record.url, "\n".join([header, _legend(record.rules(), words), *sections]))
+    return _document(record.title or record.fetched_url, "\n".join([header, _legend(record.rules(), words), *sections]))
 
 
 def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, int] | None = None) -> str:
@@ -241,7 +246,7 @@ def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, in
         status = "kept" if record.kept else "dropped"
         rows.append(f'<tr class="{status}"><td class="n">{number}</td>'
                     f'<td><a href="{_e(href)}">{_e(record.title) or "(no title)"}</a><br>'
-                    f'<span class="ltr">{_e(record.url)}</span></td>'
+                    f'<span class="ltr">{_e(record.fetched_url)}</span></td>'
                     f"<td>{status}</td><td><bdi>{_e(record.reason or '')}</bdi></td>"
                     f'<td class="n">{record.words_kept}</td><td class="n">{record.words_removed}</td>'
                     f"<td>{chips}</td></tr>")
@@ -252,8 +257,9 @@ def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, in
 
 
 def write_report(outdir: Path, records: list[PageRecord], lost: dict[str, int] | None = None) -> Path:
-    """OUTDIR/index.html and OUTDIR/pages/<n>.html, pages in URL order; returns the index's path."""
-    records = sorted(records, key=lambda r: r.url)
+    """OUTDIR/index.html and OUTDIR/pages/<n>.html, pages in the order of their fetched URLs
+    (a folder's files in path order); returns the index's path."""
+    records = sorted(records, key=lambda r: r.fetched_url)
     pages = outdir / "pages"
     pages.mkdir(parents=True, exist_ok=True)
     width = max(4, len(str(len(records))))

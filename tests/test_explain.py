@@ -80,7 +80,7 @@ def test_page_text_is_escaped_not_markup():
     tree = dom(text)
     assert not tree.xpath("//script") and not tree.xpath("//h1/i")
     assert "<script>alert(1)</script>" in tree.xpath("//del")[-1].text_content()
-    assert tree.xpath("//dd/a")[0].get("href") == "https://news.example/x?a=1&b=<2>"
+    assert tree.xpath("//dd[@class='fetched']/a")[0].get("href") == "https://news.example/x?a=1&b=<2>"
 
 
 def test_a_rule_keeps_its_colour_from_the_fixed_palette():
@@ -111,7 +111,7 @@ def test_the_index_has_a_row_and_a_link_per_page_in_url_order(tmp_path):
     for row in rows:
         href = row.xpath(".//a/@href")[0]
         report = dom((tmp_path / href).read_text(encoding="utf-8"))
-        assert report.xpath("string(//dd/a)") == row.xpath("string(.//span[@class='ltr'])")
+        assert report.xpath("string(//dd[@class='fetched'])") == row.xpath("string(.//span[@class='ltr'])")
     assert rows[0].xpath("string(td[4])") == "language"
     assert rows[1].xpath("string(td[5])") == "17" and rows[1].xpath("string(td[6])") == "12"
     assert "not_html" in tree.xpath("string(//header)")
@@ -125,3 +125,85 @@ def test_index_renders_with_no_pages(tmp_path):
 def test_block_words():
     assert Block("واحد اثنان  ثلاثة\nأربعة").words == 4
     assert PageRecord("u", None, [Block("a b", "menu", stage="extract"), Block("c d e")]).words_removed == 2
+
+
+# --- `scrapy clean --explain`, rendered by a real browser -------------------------------
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+# Pages of the fixture site's "blocks" template (two articles, three section pages) and
+# two hand-written pages with their sites' chrome around the article.
+EXPLAINED = [FIXTURES / "site" / "blocks", FIXTURES / "evalset" / "pages" / "g1"]
+
+
+def chromium(profile: Path, url: str, *args: str) -> str:
+    binary = shutil.which("chromium")
+    assert binary, "chromium is not installed: `make services` (run by `make test` and .ci/run) installs it"
+    proc = subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("explain")
+    proc = run_scrapy("clean", "--explain", str(out / "report"), *map(str, EXPLAINED))
+    index = out / "report" / "index.html"
+    assert f"explain report: {index}" in proc.stdout
+    return index
+
+
+def test_the_index_renders_with_a_working_link_to_every_page(report, tmp_path):
+    pages = sorted(p for folder in EXPLAINED for p in folder.rglob("*.html"))
+    tree = dom(chromium(tmp_path / "profile", report.as_uri(), "--dump-dom"))
+    rows = tree.xpath("//tbody/tr")
+    assert len(rows) == len(pages)
+    assert sorted(r.xpath("string(.//span[@class='ltr'])") for r in rows) == sorted(p.as_uri() for p in pages)
+    verdicts = [r.xpath("string(td[3])") for r in rows]
+    assert "kept" in verdicts and "dropped" in verdicts
+    for row in rows:
+        if row.get("class") == "dropped":
+            assert row.xpath("string(td[4])"), "a dropped page's row says why"
+        # the link leads to that page's own report
+        target = report.parent / row.xpath(".//a/@href")[0]
+        page = dom(target.read_text(encoding="utf-8"))
+        assert page.xpath("string(//dd[@class='fetched'])") == row.xpath("string(.//span[@class='ltr'])")
+    # the index's legend names every rule that cut something on any page
+    cut_rules = {chip.text_content().rsplit(" ", 1)[0] for chip in tree.xpath("//span[@class='chip']")}
+    assert cut_rules and {li.get("data-rule") for li in tree.xpath("//section[@class='legend']//li")} == cut_rules
+
+
+def test_a_page_report_renders_its_cuts_with_their_rules(report, tmp_path):
+    index = dom(report.read_text(encoding="utf-8"))
+    # the kept page that lost the most words: followed from the index, as a reader would
+    row = max((r for r in index.xpath("//tbody/tr[@class='kept']")), key=lambda r: int(r.xpath("string(td[6])")))
+    href = row.xpath(".//a/@href")[0]
+    url = report.parent.joinpath(href).as_uri()
+    tree = dom(chromium(tmp_path / "profile", url, "--dump-dom"))
+    assert tree.get("dir") == "rtl"
+    cuts = tree.xpath("//del")
+    assert cuts, "the fixture page's chrome shows as removed blocks"
+    for cut in cuts:
+        box = cut.getparent()
+        assert cut.get("data-rule") and box.xpath("string(.//span[@class='rule'])") == cut.get("data-rule")
+    assert {li.get("data-rule") for li in tree.xpath("//section[@class='legend']//li")} == \
+        {cut.get("data-rule") for cut in cuts}
+    assert tree.xpath("//p[contains(@class, 'kept')]"), "the article's text is there, plain"
+    words = sum(len(c.text_content().split()) for c in cuts)
+    assert tree.xpath("string(//dd[@class='words-removed'])") == str(words) == row.xpath("string(td[6])")
+
+    # and it looks like something: a screenshot well above a blank page's
+    shot, blank = tmp_path / "page.png", tmp_path / "blank.png"
+    (tmp_path / "blank.html").write_text("<!DOCTYPE html><html><body></body></html>", encoding="utf-8")
+    chromium(tmp_path / "profile", url, "--window-size=1200,1600", f"--screenshot={shot}")
+    chromium(tmp_path / "profile", (tmp_path / "blank.html").as_uri(), "--window-size=1200,1600",
+             f"--screenshot={blank}")
+    assert png_size(shot) == png_size(blank) == (1200, 1600)
+    assert shot.stat().st_size > 4 * blank.stat().st_size
