@@ -76,7 +76,15 @@ class PageRecord:
         return sum(b.words for b in self.blocks if b.rule is not None)
 
     def rules(self) -> Counter:
+        """Blocks removed, by rule."""
         return Counter(b.rule for b in self.blocks if b.rule is not None)
+
+    def words_by_rule(self) -> Counter:
+        words = Counter()
+        for b in self.blocks:
+            if b.rule is not None:
+                words[b.rule] += b.words
+        return words
 
 
 def record_page(page, drop: Drop | None = None) -> PageRecord:
@@ -138,7 +146,7 @@ h1 { font-size: 1.4rem; margin: .3rem 0; } h2 { font-size: 1.1rem; margin-top: 1
 .why { white-space: normal; font-size: .8rem; margin-bottom: .15rem; }
 .rule { color: #fff; background: var(--c); padding: 0 .35rem; border-radius: .2rem; font-weight: bold; }
 .evidence { color: #555; }
-.empty { color: #777; font-style: italic; }
+.empty { color: #777; font-style: italic; } .detail { color: #666; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border-bottom: 1px solid #e4e4e4; padding: .3rem .4rem; text-align: start; vertical-align: top; }
 tr.dropped td { background: #fdf3f3; } td.n { text-align: end; font-variant-numeric: tabular-nums; }
@@ -188,10 +196,6 @@ def _block(block: Block) -> str:
 
 
 def render_page(record: PageRecord, index_href: str = "../index.html") -> str:
-    words = Counter()
-    for b in record.blocks:
-        if b.rule is not None:
-            words[b.rule] += b.words
     reason = ""
     if not record.kept:
         reason = (f"<dt>reason</dt><dd><bdi>{_e(record.reason)}</bdi>"
@@ -214,9 +218,11 @@ def render_page(record: PageRecord, index_href: str = "../index.html") -> str:
         sections.append(f'<section class="stage" data-stage="{_e(stage)}">'
                         f"<h2>{_e(STAGE_TITLES.get(stage, stage))}</h2>\n{blocks}\n</section>")
     if not sections:
-        why = "before any block was decided" if not record.decided else "with no text"
-        sections.append(f'<p class="empty">The page was dropped {why}.</p>')
-    return _document(record.title or record.fetched_url, "\n".join([header, _legend(record.rules(), words), *sections]))
+        why = "The page has no text." if record.kept or record.decided else \
+            "The page was dropped before any block was decided."
+        sections.append(f'<p class="empty">{why}</p>')
+    legend = _legend(record.rules(), record.words_by_rule())
+    return _document(record.title or record.fetched_url, "\n".join([header, legend, *sections]))
 
 
 def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, int] | None = None) -> str:
@@ -225,9 +231,7 @@ def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, in
     rules, words = Counter(), Counter()
     for record in records:
         rules.update(record.rules())
-        for b in record.blocks:
-            if b.rule is not None:
-                words[b.rule] += b.words
+        words.update(record.words_by_rule())
     kept = sum(r.kept for r in records)
     reasons = Counter(r.reason for r in records if not r.kept)
     dropped = ", ".join(f"<bdi>{_e(k)} {v}</bdi>" for k, v in sorted(reasons.items()))
@@ -247,13 +251,20 @@ def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, in
         rows.append(f'<tr class="{status}"><td class="n">{number}</td>'
                     f'<td><a href="{_e(href)}">{_e(record.title) or "(no title)"}</a><br>'
                     f'<span class="ltr">{_e(record.fetched_url)}</span></td>'
-                    f"<td>{status}</td><td><bdi>{_e(record.reason or '')}</bdi></td>"
+                    f"<td>{status}</td><td>{_reason_cell(record)}</td>"
                     f'<td class="n">{record.words_kept}</td><td class="n">{record.words_removed}</td>'
                     f"<td>{chips}</td></tr>")
     table = ("<table><thead><tr><th>#</th><th>page</th><th>verdict</th><th>reason</th>"
              "<th>words kept</th><th>words removed</th><th>rules</th></tr></thead>"
              f"<tbody>\n{chr(10).join(rows)}\n</tbody></table>")
     return _document("Explain report", "\n".join([header, _legend(rules, words), table]))
+
+
+def _reason_cell(record: PageRecord) -> str:
+    if record.kept:
+        return ""
+    detail = f'<br><small class="detail"><bdi>{_e(record.detail)}</bdi></small>' if record.detail else ""
+    return f'<bdi class="reason">{_e(record.reason)}</bdi>{detail}'
 
 
 def write_report(outdir: Path, records: list[PageRecord], lost: dict[str, int] | None = None) -> Path:

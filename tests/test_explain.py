@@ -112,7 +112,8 @@ def test_the_index_has_a_row_and_a_link_per_page_in_url_order(tmp_path):
         href = row.xpath(".//a/@href")[0]
         report = dom((tmp_path / href).read_text(encoding="utf-8"))
         assert report.xpath("string(//dd[@class='fetched'])") == row.xpath("string(.//span[@class='ltr'])")
-    assert rows[0].xpath("string(td[4])") == "language"
+    assert rows[0].xpath("string(td[4]/bdi[@class='reason'])") == "language"
+    assert rows[0].xpath("string(td[4]//small)") == "fa"
     assert rows[1].xpath("string(td[5])") == "17" and rows[1].xpath("string(td[6])") == "12"
     assert "not_html" in tree.xpath("string(//header)")
 
@@ -170,7 +171,7 @@ def test_the_index_renders_with_a_working_link_to_every_page(report, tmp_path):
     assert "kept" in verdicts and "dropped" in verdicts
     for row in rows:
         if row.get("class") == "dropped":
-            assert row.xpath("string(td[4])"), "a dropped page's row says why"
+            assert row.xpath("string(td[4]/bdi[@class='reason'])"), "a dropped page's row says why"
         # the link leads to that page's own report
         target = report.parent / row.xpath(".//a/@href")[0]
         page = dom(target.read_text(encoding="utf-8"))
