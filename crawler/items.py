@@ -55,6 +55,9 @@ class Page:
     source: str | None = None
     author: str | None = None
     removed: dict[str, int] = field(default_factory=dict, repr=False)   # lines removed, by kind
+    # what became of each block of the page's text, and why (pipelines/rules.py Decision):
+    # what the explain report shows; not sent back from the cleaning processes
+    decisions: list = field(default_factory=list, repr=False)
     # language
     lang: str | None = None
     lang_score: float | None = None

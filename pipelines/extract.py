@@ -28,6 +28,7 @@ from pipelines.markers import (
     markers_from_settings,
 )
 from pipelines.normalize import normalize_key, remembered_key
+from pipelines.rules import Decision
 from pipelines.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class Extracted:
     source_line: str | None = None                       # an "المصدر: ..." line anywhere on the page
     byline: str | None = None                            # a "بقلم: ..." line anywhere on the page
     author_box: str | None = None                        # the name in an author/byline box
+    pruned: list = field(default_factory=list)           # boxes removed from the HTML (rules.Decision)
 
 
 def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] | None = None,
@@ -118,8 +120,9 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     standfirst = _standfirst(tree, jsonld)
     source_line = _labelled_line(labels, markers, "source")
     byline = _labelled_line(labels, markers, "byline")
-    _prune_link_boxes(labels, markers)
-    _prune_next_story(labels, headline)
+    pruned = Pruned()
+    _prune_link_boxes(labels, markers, pruned)
+    _prune_next_story(labels, headline, markers, pruned)
 
     # Metadata is read above and in markup_date/_author, not by trafilatura: its metadata
     # pass costs nearly as much as the extraction itself, and its date search guesses (a
@@ -127,8 +130,9 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     published = markup_date(tree, jsonld, url) or _printed_date(tree, headline)
     author = _author(tree, jsonld)
     author_box = _author_box(tree) if author is None and byline is None else None
-    _prune_social_embeds(tree)
-    _prune_image_captions(tree)
+    _prune_social_embeds(tree, pruned)
+    _prune_image_captions(tree, pruned)
+    _prune_consent(tree, markers, pruned)
     doc = _main_text(tree, url, prune_xpaths, fast=True)
     if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
         # trafilatura's fallback extractors (readability, jusText) cost a third of its time
@@ -154,7 +158,19 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         source_line=source_line,
         byline=byline,
         author_box=author_box,
+        pruned=pruned.decisions,
     )
+
+
+class Pruned:
+    """The boxes removed from the page before extraction, each with its rule and evidence."""
+
+    def __init__(self):
+        self.decisions: list[Decision] = []
+
+    def remove(self, el, rule: str, evidence: str) -> None:
+        self.decisions.append(Decision(" ".join(el.text_content().split()), rule, evidence, "extract"))
+        _drop_keep_tail(el)
 
 
 FULL_EXTRACTION_BELOW_WORDS = 120
@@ -177,18 +193,19 @@ SOCIAL_POST = ("//blockquote[.//a[" + " or ".join(f'contains(@href, "{h}")' for 
                " | //amp-twitter | //amp-instagram | //amp-facebook | //amp-tiktok | //amp-youtube | //amp-iframe")
 
 
-def _prune_social_embeds(tree) -> None:
+def _prune_social_embeds(tree, pruned: Pruned) -> None:
     """Embedded posts (a <blockquote> linking to the post on its network) are not article
     text, unlike quotations, which link nowhere."""
     for quote in tree.xpath(SOCIAL_POST):
         if quote.getparent() is not None:
-            _drop_keep_tail(quote)
+            pruned.remove(quote, "social_embed", "a quoted post that links to its network")
 
 
-def _prune_image_captions(tree) -> None:
-    """A picture's caption and credit: the short text in the smallest box around an image
-    (within three levels). A box with more text than a caption is the article's own."""
-    doomed = []
+def _prune_image_captions(tree, pruned: Pruned) -> None:
+    """A picture's caption and credit: a <figcaption>, or the short text in the smallest box
+    around an image (within three levels). A box with more text than a caption is the
+    article's own."""
+    doomed = [c for c in tree.iter("figcaption") if len(c.text_content().split()) <= CAPTION_BOX_WORDS * 2]
     for img in tree.iter("img", "amp-img", "picture"):
         box = img.getparent()
         for _ in range(3):
@@ -202,8 +219,37 @@ def _prune_image_captions(tree) -> None:
                 break
             box = box.getparent()
     for box in doomed:
-        if box.getparent() is not None:
-            _drop_keep_tail(box)
+        if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in doomed):
+            pruned.remove(box, "caption", "the short text beside a picture")
+
+
+CONSENT_BOX_WORDS = 120
+
+
+def _prune_consent(tree, markers: Markers, pruned: Pruned) -> None:
+    """A privacy or cookie banner: the smallest box around a consent button ("موافق",
+    "قبول") whose text speaks of cookies or privacy. The words alone are not enough: an
+    article about privacy has no such button."""
+    firsts = markers.first_words("consent_button")
+    doomed = list(tree.iter("amp-consent"))
+    for button in tree.iter("button", "a"):
+        label = remembered_key(_text(button))
+        if not label or label.split(" ", 1)[0] not in firsts or not markers.is_heading("consent_button", label):
+            continue
+        box = button.getparent()
+        for _ in range(4):
+            if box is None or box.tag in ("body", "html", "article", "main"):
+                break
+            text = box.text_content()
+            if len(text.split()) > CONSENT_BOX_WORDS:
+                break
+            if markers.contains("consent", normalize_key(text)):
+                doomed.append(box)
+                break
+            box = box.getparent()
+    for box in doomed:
+        if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in doomed):
+            pruned.remove(box, "consent", "a cookie or privacy notice around its button")
 
 
 def _with_structured_data(paragraphs: list[str], tree, jsonld) -> tuple[list[str], list[str], str | None]:
@@ -251,11 +297,22 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
     run = [line.text for line in lines[start:end]]
     ours, theirs = dense.prose_words(run), dense.prose_words(paragraphs)
     total, run_total = sum(len(p.split()) for p in paragraphs), sum(len(p.split()) for p in run)
-    if ours >= DENSE_GAIN * theirs + DENSE_MIN_GAIN_WORDS or (theirs < 0.5 * total and ours >= 0.8 * theirs):
+    if _runs_on(run, paragraphs):
+        pass  # never worse than trafilatura: its paragraphs stand against one run-on block
+    elif ours >= DENSE_GAIN * theirs + DENSE_MIN_GAIN_WORDS or (theirs < 0.5 * total and ours >= 0.8 * theirs):
         return run
-    if total >= 2 * run_total and ours >= DENSE_MIN_GAIN_WORDS and _contains_run(paragraphs, lines[start:end]):
+    elif total >= 2 * run_total and ours >= DENSE_MIN_GAIN_WORDS and _contains_run(paragraphs, lines[start:end]):
         return run  # trafilatura took the whole page: menus, lists and all, around the article
     return _headings_back(_standfirst_before(paragraphs, lines, headline, markers), lines, headline)
+
+
+def _runs_on(run: list[str], paragraphs: list[str]) -> bool:
+    """The page's run is one block that runs paragraphs and page furniture together, where
+    trafilatura kept several paragraphs apart: less article-like than what it replaces."""
+    theirs = [p for p in paragraphs if len(p.split()) >= dense.PROSE_WORDS]
+    run_words = sum(len(line.split()) for line in run)
+    longest = max((len(line.split()) for line in run), default=0)
+    return len(theirs) >= 3 and len(run) < len(theirs) and longest >= 0.6 * run_words
 
 
 def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[str]:
@@ -525,7 +582,7 @@ def _labels(tree, markers: Markers) -> list[tuple[etree._Element, str]]:
     that text's start: the one pass in which markers (tags, read also, related, source,
     byline, next story) are looked for. A marker is matched from a key's first word, so an
     element whose first word starts none is left out here: most of a page's hundreds."""
-    firsts = markers.first_words(*LABEL_KINDS) | NEXT_STORY_FIRST_WORDS
+    firsts = markers.first_words(*LABEL_KINDS, "next_story")
     out = []
     for el in tree.iter(*LABEL_TAGS, "a", "font", "td"):
         text = (el.text or "").strip()
@@ -647,7 +704,7 @@ def _after_second_h1(el) -> bool:
     return len(el.xpath("preceding::h1[position() <= 2]")) >= 2
 
 
-def _prune_link_boxes(labels, markers: Markers) -> None:
+def _prune_link_boxes(labels, markers: Markers, pruned: Pruned) -> None:
     """Remove link boxes that a marker heads: inline "اقرأ أيضا: <a>" lines and read-more
     cards, and "related" / "most read" lists wherever they sit, between the article's
     blocks too. Each is mostly link text, which prose never is."""
@@ -670,24 +727,20 @@ def _prune_link_boxes(labels, markers: Markers) -> None:
         words = len(text.split())
         link_words = sum(len(_text(a).split()) for a in box.iter("a"))
         if 0 < words <= max_words and link_words >= 0.4 * words:
-            doomed.append(box)
-    for box in doomed:
-        if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a in doomed):
-            _drop_keep_tail(box)
+            doomed.append((box, f"«{key}» over a box of {words} words, {link_words} of them link text"))
+    for box, evidence in doomed:
+        if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a, _ in doomed):
+            pruned.remove(box, "link_box", evidence)
 
 
-NEXT_STORY = frozenset(normalize_key(m) for m in (
-    "المقال التالي", "الخبر التالي", "اقرأ التالي", "القصة التالية", "المقال الموالي", "الموضوع التالي"))
-NEXT_STORY_FIRST_WORDS = frozenset(k.split(" ", 1)[0] for k in NEXT_STORY)
-
-
-def _prune_next_story(labels, headline: str | None) -> None:
+def _prune_next_story(labels, headline: str | None, markers: Markers, pruned: Pruned) -> None:
     """A box headed "المقال التالي" that holds another headline and its text (infinite
     scroll): the next story, whatever an extractor keeps of it. Never a box that holds the
     page's own headline."""
     own = normalize_key(headline or "")
+    next_story = set(markers.by_kind["next_story"])
     for el, key in labels:
-        if key not in NEXT_STORY:
+        if key not in next_story:
             continue
         box = el.getparent()
         while box is not None and box.tag not in ("body", "html"):
@@ -699,7 +752,7 @@ def _prune_next_story(labels, headline: str | None) -> None:
         heads = {normalize_key(h.text_content()) for h in box.iter("h1", "h2", "h3")}
         if own and own in heads:
             continue
-        _drop_keep_tail(box)
+        pruned.remove(box, "next_story", f"«{key}» over another headline")
 
 
 def _text(el) -> str:

@@ -16,6 +16,11 @@ LABEL_VALUE = re.compile(r"^[^:：]{1,40}?\s*[:：]\s*(.+)$", re.S)
 TAG_SEPARATORS = re.compile(r"\s*(?:[،,|;؛/•#]|\s-\s)\s*")
 
 KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline", "notice", "caption", "embed")
+# Kinds added since the table was first published: a replacement table without them takes
+# the bundled ones, so a copy made from an older release keeps working.
+LATER_KINDS = ("byline_word", "consent", "consent_button", "next_story")
+# Tables of single words rather than phrases.
+WORD_KINDS = ("date_words", "box_end")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Markers:
 
     by_kind: dict[str, tuple[str, ...]]
     date_words: frozenset[str] = frozenset()
+    box_end: frozenset[str] = frozenset()      # the word of a box's closing label ("نهاية")
     # kind -> first word -> markers starting with it, longest first: a line is checked
     # against the few markers that share its first word, not against the whole table.
     by_first_word: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -78,20 +84,28 @@ class Markers:
 
 
 def load_markers(path: str | Path | None = None) -> Markers:
+    table = _read_table(path)
+    missing = [k for k in KINDS if k not in table]
+    if missing:
+        raise ValueError(f"marker table {path or 'markers.toml'} lacks kinds: {', '.join(missing)}")
+    if path is not None:
+        bundled = _read_table(None)
+        table = {**{k: bundled[k] for k in LATER_KINDS + WORD_KINDS if k not in table}, **table}
+    by_kind = {}
+    for kind in KINDS + LATER_KINDS:
+        keys = {normalize_key(m) for m in table.get(kind, [])}
+        by_kind[kind] = tuple(sorted((k for k in keys if k), key=len, reverse=True))
+    word_sets = {kind: frozenset(w for v in table.get(kind, []) for w in normalize_key(v).split())
+                 for kind in WORD_KINDS}
+    return Markers(by_kind, **word_sets)
+
+
+def _read_table(path: str | Path | None) -> dict:
     if path is None:
         raw = resources.files("pipelines").joinpath("markers.toml").read_text(encoding="utf-8")
     else:
         raw = Path(path).read_text(encoding="utf-8")
-    table = tomllib.loads(raw)
-    missing = [k for k in KINDS if k not in table]
-    if missing:
-        raise ValueError(f"marker table {path or 'markers.toml'} lacks kinds: {', '.join(missing)}")
-    by_kind = {}
-    for kind in KINDS:
-        keys = {normalize_key(m) for m in table[kind]}
-        by_kind[kind] = tuple(sorted((k for k in keys if k), key=len, reverse=True))
-    date_words = frozenset(w for v in table.get("date_words", []) for w in normalize_key(v).split())
-    return Markers(by_kind, date_words)
+    return tomllib.loads(raw)
 
 
 @lru_cache(maxsize=None)

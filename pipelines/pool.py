@@ -115,6 +115,7 @@ def slim(page):
     """Only what the steps after the pool read travels back (not the page's HTML, its
     link texts or its raw paragraphs)."""
     page.html = None
+    page.decisions = []
     if page.extracted is not None:
         page.extracted = replace(page.extracted, paragraphs=[], link_keys=frozenset(), tag_links=[])
     return page
