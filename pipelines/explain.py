@@ -16,6 +16,7 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from scrapy.exceptions import NotConfigured
@@ -27,11 +28,13 @@ logger = logging.getLogger(__name__)
 
 # Judged alone: a page of the report is never "a duplicate of the one before".
 NOT_EXPLAINED_STEPS = frozenset({"pipelines.sketch.SketchStep"})
-# Rule colours: Tableau 10's hues, the light ones darkened so struck-through text in them
-# stays readable on their own tint, plus two darker shades. A rule keeps its colour from page to page and run
-# to run (crc32 of its name, not Python's salted hash).
-PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#c2459e",
-           "#6f6f6f", "#858600", "#0e8a96", "#d9650a", "#393b79", "#637939")
+# Rule colours: Tableau's hues, the light ones darkened so that struck-through text in them
+# stays readable on their own tint. A rule's colour comes from its name (crc32, not Python's
+# salted hash), so it is the same from run to run; two rules of one report whose names land
+# on one colour are told apart by taking the next free one (colour_map).
+PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#c2459e", "#6f6f6f", "#858600",
+           "#0e8a96", "#d9650a", "#393b79", "#637939", "#843c39", "#7b4173", "#b07c00", "#17653a")
+INLINE_RUN_MIN, INLINE_MAX_WORDS = 4, 5
 STAGE_TITLES = {
     "extract": "Pruned from the HTML before extraction",
     "clean": "The extracted text",
@@ -105,7 +108,24 @@ def record_page(page, drop: Drop | None = None) -> PageRecord:
 # --- rendering ------------------------------------------------------------------------
 
 def rule_colour(rule: str) -> str:
-    return PALETTE[zlib.crc32(rule.encode("utf-8")) % len(PALETTE)]
+    return PALETTE[_slot(rule)]
+
+
+def _slot(rule: str) -> int:
+    return zlib.crc32(rule.encode("utf-8")) % len(PALETTE)
+
+
+def colour_map(rules) -> dict[str, str]:
+    """A colour for each rule of a report, distinct while the palette lasts."""
+    taken: set[int] = set()
+    colours = {}
+    for rule in sorted(set(rules)):
+        slot = _slot(rule)
+        while slot in taken and len(taken) < len(PALETTE):
+            slot = (slot + 1) % len(PALETTE)
+        taken.add(slot)
+        colours[rule] = PALETTE[slot]
+    return colours
 
 
 def _tint(colour: str, share: float = 0.88) -> str:
@@ -142,7 +162,9 @@ h1 { font-size: 1.4rem; margin: .3rem 0; } h2 { font-size: 1.1rem; margin-top: 1
 .swatch { display: inline-block; width: .9rem; height: .9rem; border-radius: .15rem; vertical-align: middle; }
 .block { margin: .5rem 0; white-space: pre-line; }
 .cut { border-inline-start: 5px solid var(--c); background: var(--t); padding: .2rem .6rem; }
-.cut del { color: var(--c); text-decoration-thickness: 1px; }
+.cut del { display: block; color: var(--c); text-decoration-thickness: 1px; }
+.count { font-weight: bold; color: var(--c); }
+.cut.inline del { display: inline-block; margin-inline-end: 1.2rem; }
 .why { white-space: normal; font-size: .8rem; margin-bottom: .15rem; }
 .rule { color: #fff; background: var(--c); padding: 0 .35rem; border-radius: .2rem; font-weight: bold; }
 .evidence { color: #555; }
@@ -161,8 +183,8 @@ def _document(title: str, body: str) -> str:
             f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
 
 
-def _colour_vars(rule: str) -> str:
-    colour = rule_colour(rule)
+def _colour_vars(rule: str, colours: dict[str, str]) -> str:
+    colour = colours.get(rule) or rule_colour(rule)
     return f"--c: {colour}; --t: {_tint(colour)}"
 
 
@@ -172,30 +194,41 @@ def _verdict(record: PageRecord) -> str:
     return f'<span class="verdict dropped">dropped: <bdi>{_e(record.reason)}</bdi></span>'
 
 
-def _legend(rules: Counter, words: Counter | None = None) -> str:
+def _legend(rules: Counter, words: Counter, colours: dict[str, str]) -> str:
     if not rules:
         return '<section class="legend"><h2>Rules</h2><p class="empty">No block was removed.</p></section>'
     items = []
     for rule, count in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])):
         extra = f", {words[rule]} words" if words is not None else ""
-        items.append(f'<li data-rule="{_e(rule)}" style="{_colour_vars(rule)}"><span class="swatch" '
+        items.append(f'<li data-rule="{_e(rule)}" style="{_colour_vars(rule, colours)}"><span class="swatch" '
                      f'style="background: var(--c)"></span> <bdi>{_e(rule)}</bdi> '
                      f'<bdi class="evidence" dir="ltr">({count} block{"s" if count > 1 else ""}{extra})</bdi></li>')
     return f'<section class="legend"><h2>Rules</h2><ul>{"".join(items)}</ul></section>'
 
 
-def _block(block: Block) -> str:
-    if block.rule is None:
-        return f'<p class="block kept">{_e(block.text)}</p>'
-    rule = _e(block.rule)
-    evidence = (f' <span class="evidence" dir="ltr">{_evidence(block.evidence)}</span>'
-                if block.evidence else "")
-    return (f'<div class="block cut" style="{_colour_vars(block.rule)}">'
-            f'<p class="why"><span class="rule"><bdi>{rule}</bdi></span>{evidence}</p>'
-            f'<del data-rule="{rule}" title="{rule}: {_e(block.evidence)}">{_e(block.text)}</del></div>')
+def _blocks(blocks: list[Block], colours: dict[str, str]) -> str:
+    """Kept blocks as paragraphs; a run of blocks one rule removed with the same evidence
+    (a menu's 40 one-word lines) as one box: the page reads as its layout, not as a list."""
+    out = []
+    for (rule, evidence), run in groupby(blocks, key=lambda b: (b.rule, b.evidence if b.rule else "")):
+        run = list(run)
+        if rule is None:
+            out.extend(f'<p class="block kept">{_e(b.text)}</p>' for b in run)
+            continue
+        name = _e(rule)
+        count = f' <span class="count" dir="ltr">×{len(run)}</span>' if len(run) > 1 else ""
+        why = f' <span class="evidence" dir="ltr">{_evidence(evidence)}</span>' if evidence else ""
+        struck = "".join(f'<del data-rule="{name}" title="{name}: {_e(evidence)}">{_e(b.text)}</del>' for b in run)
+        # a run of short lines (a menu, share buttons) side by side, as the page showed them
+        short = sum(b.words <= INLINE_MAX_WORDS for b in run)
+        inline = " inline" if len(run) >= INLINE_RUN_MIN and short >= 0.75 * len(run) else ""
+        out.append(f'<div class="block cut{inline}" style="{_colour_vars(rule, colours)}">'
+                   f'<p class="why"><span class="rule"><bdi>{name}</bdi></span>{count}{why}</p>{struck}</div>')
+    return "\n".join(out)
 
 
-def render_page(record: PageRecord, index_href: str = "../index.html") -> str:
+def render_page(record: PageRecord, index_href: str = "../index.html", colours: dict[str, str] | None = None) -> str:
+    colours = colours if colours is not None else colour_map(record.rules())
     reason = ""
     if not record.kept:
         reason = (f"<dt>reason</dt><dd><bdi>{_e(record.reason)}</bdi>"
@@ -214,38 +247,40 @@ def render_page(record: PageRecord, index_href: str = "../index.html") -> str:
     sections = []
     stages = list(dict.fromkeys(b.stage for b in record.blocks))
     for stage in stages:
-        blocks = "\n".join(_block(b) for b in record.blocks if b.stage == stage)
+        blocks = _blocks([b for b in record.blocks if b.stage == stage], colours)
         sections.append(f'<section class="stage" data-stage="{_e(stage)}">'
                         f"<h2>{_e(STAGE_TITLES.get(stage, stage))}</h2>\n{blocks}\n</section>")
     if not sections:
         why = "The page has no text." if record.kept or record.decided else \
             "The page was dropped before any block was decided."
         sections.append(f'<p class="empty">{why}</p>')
-    legend = _legend(record.rules(), record.words_by_rule())
+    legend = _legend(record.rules(), record.words_by_rule(), colours)
     return _document(record.title or record.fetched_url, "\n".join([header, legend, *sections]))
 
 
-def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, int] | None = None) -> str:
+def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, int] | None = None,
+                 colours: dict[str, str] | None = None) -> str:
     """One row per page; `lost`: pages the spider dropped before cleaning (not HTML,
     unreadable archive records), by reason, which have no report of their own."""
     rules, words = Counter(), Counter()
     for record in records:
         rules.update(record.rules())
         words.update(record.words_by_rule())
+    colours = colours if colours is not None else colour_map(rules)
     kept = sum(r.kept for r in records)
     reasons = Counter(r.reason for r in records if not r.kept)
     dropped = ", ".join(f"<bdi>{_e(k)} {v}</bdi>" for k, v in sorted(reasons.items()))
     header = (f'<header class="summary"><h1>Explain report: {len(records)} pages</h1><dl>'
               f'<dt>kept</dt><dd class="kept-count">{kept}</dd>'
-              f'<dt>dropped</dt><dd class="dropped-count">{len(records) - kept}'
-              f'{f" ({dropped})" if dropped else ""}</dd>')
+              f'<dt>dropped</dt><dd class="dropped-count"><bdi dir="ltr">{len(records) - kept}'
+              f'{f" ({dropped})" if dropped else ""}</bdi></dd>')
     if lost:
         lost_text = ", ".join(f"<bdi>{_e(k)} {v}</bdi>" for k, v in sorted(lost.items()))
-        header += f"<dt>lost before cleaning</dt><dd>{lost_text} (see the log)</dd>"
+        header += f'<dt>lost before cleaning</dt><dd><bdi dir="ltr">{lost_text} (see the log)</bdi></dd>'
     header += "</dl></header>"
     rows = []
     for number, (record, href) in enumerate(zip(records, hrefs), 1):
-        chips = "".join(f'<span class="chip" style="{_colour_vars(rule)}"><bdi>{_e(rule)}</bdi> {n}</span>'
+        chips = "".join(f'<span class="chip" style="{_colour_vars(rule, colours)}"><bdi>{_e(rule)}</bdi> {n}</span>'
                         for rule, n in sorted(record.rules().items()))
         status = "kept" if record.kept else "dropped"
         rows.append(f'<tr class="{status}"><td class="n">{number}</td>'
@@ -257,7 +292,7 @@ def render_index(records: list[PageRecord], hrefs: list[str], lost: dict[str, in
     table = ("<table><thead><tr><th>#</th><th>page</th><th>verdict</th><th>reason</th>"
              "<th>words kept</th><th>words removed</th><th>rules</th></tr></thead>"
              f"<tbody>\n{chr(10).join(rows)}\n</tbody></table>")
-    return _document("Explain report", "\n".join([header, _legend(rules, words), table]))
+    return _document("Explain report", "\n".join([header, _legend(rules, words, colours), table]))
 
 
 def _reason_cell(record: PageRecord) -> str:
@@ -271,16 +306,17 @@ def write_report(outdir: Path, records: list[PageRecord], lost: dict[str, int] |
     """OUTDIR/index.html and OUTDIR/pages/<n>.html, pages in the order of their fetched URLs
     (a folder's files in path order); returns the index's path."""
     records = sorted(records, key=lambda r: r.fetched_url)
+    colours = colour_map(rule for record in records for rule in record.rules())
     pages = outdir / "pages"
     pages.mkdir(parents=True, exist_ok=True)
     width = max(4, len(str(len(records))))
     hrefs = []
     for number, record in enumerate(records, 1):
         name = f"{number:0{width}d}.html"
-        (pages / name).write_text(render_page(record), encoding="utf-8")
+        (pages / name).write_text(render_page(record, colours=colours), encoding="utf-8")
         hrefs.append(f"pages/{name}")
     index = outdir / "index.html"
-    index.write_text(render_index(records, hrefs, lost), encoding="utf-8")
+    index.write_text(render_index(records, hrefs, lost, colours), encoding="utf-8")
     return index
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import FIXTURES, run_scrapy
 from pipelines.drops import WrongLanguage
-from pipelines.explain import PALETTE, Block, PageRecord, record_page, render_index, render_page, rule_colour, write_report
+from pipelines.explain import (PALETTE, Block, PageRecord, colour_map, record_page, render_page, rule_colour,
+                               write_report)
 
 pytestmark = pytest.mark.explain
 
@@ -66,13 +67,23 @@ def test_a_page_shows_kept_text_plain_and_each_cut_struck_with_its_rule_and_evid
     for decision, cut in zip([DECISIONS[0], DECISIONS[3], DECISIONS[4]], tree.xpath("//div[contains(@class, 'cut')]")):
         assert cut.xpath(".//span[@class='rule']")[0].text_content() == decision.rule
         assert cut.xpath(".//span[@class='evidence']")[0].text_content() == decision.evidence
-        assert rule_colour(decision.rule) in cut.get("style")
+        assert colour_map(["menu", "read_also", "promo"])[decision.rule] in cut.get("style")
     # the extract stage's boxes come under their own heading, before the text
     stages = [s.get("data-stage") for s in tree.xpath("//section[@data-stage]")]
     assert stages == ["extract", "clean"]
     assert {li.get("data-rule") for li in tree.xpath("//section[@class='legend']//li")} == {"menu", "read_also", "promo"}
     assert tree.xpath("string(//dd[@class='words-kept'])") == str(9 + 8)
     assert tree.xpath("string(//dd[@class='words-removed'])") == str(4 + 5 + 3)
+
+
+def test_a_run_of_blocks_cut_by_one_rule_for_one_reason_is_one_box():
+    menu = [Decision(word, "menu", "a line of 1 word above the headline", "clean") for word in ("سياسة", "رياضة")]
+    other = Decision("الرئيسية", "menu", "another reason", "clean")
+    tree = dom(render_page(record_page(FakePage("https://news.example/1", "t", [*menu, other, *DECISIONS[1:2]]))))
+    boxes = tree.xpath("//div[contains(@class, 'cut')]")
+    assert [[d.text_content() for d in box.xpath(".//del")] for box in boxes] == [["سياسة", "رياضة"], ["الرئيسية"]]
+    assert boxes[0].xpath("string(.//span[@class='count'])") == "×2"
+    assert tree.xpath("string(//section[@class='legend']//li)").endswith("(3 blocks, 3 words)")
 
 
 def test_page_text_is_escaped_not_markup():
@@ -83,9 +94,15 @@ def test_page_text_is_escaped_not_markup():
     assert tree.xpath("//dd[@class='fetched']/a")[0].get("href") == "https://news.example/x?a=1&b=<2>"
 
 
-def test_a_rule_keeps_its_colour_from_the_fixed_palette():
+def test_a_rule_keeps_its_colour_from_the_fixed_palette_and_rules_of_a_report_differ():
     assert rule_colour("menu") == rule_colour("menu") in PALETTE
     assert len({rule_colour(f"rule_{n}") for n in range(60)}) == len(PALETTE)
+    # names that land on one colour: one of them takes the next free colour
+    clash = next((a, b) for a in map(str, range(99)) for b in map(str, range(99)) if a < b and rule_colour(a) == rule_colour(b))
+    assert len(set(colour_map(clash).values())) == 2 and colour_map(clash)[clash[0]] == rule_colour(clash[0])
+    names = [f"rule_{n}" for n in range(len(PALETTE))]
+    assert sorted(colour_map(names).values()) == sorted(PALETTE)
+    assert colour_map(["menu"]) == {"menu": rule_colour("menu")}
 
 
 def test_a_page_dropped_before_any_decision_still_gets_a_report():
@@ -196,6 +213,10 @@ def test_a_page_report_renders_its_cuts_with_their_rules(report, tmp_path):
         assert cut.get("data-rule") and box.xpath("string(.//span[@class='rule'])") == cut.get("data-rule")
     assert {li.get("data-rule") for li in tree.xpath("//section[@class='legend']//li")} == \
         {cut.get("data-rule") for cut in cuts}
+    # a rule has one colour in the whole report
+    index_colours = {li.get("data-rule"): li.get("style") for li in index.xpath("//section[@class='legend']//li")}
+    for li in tree.xpath("//section[@class='legend']//li"):
+        assert li.get("style") == index_colours[li.get("data-rule")]
     assert tree.xpath("//p[contains(@class, 'kept')]"), "the article's text is there, plain"
     words = sum(len(c.text_content().split()) for c in cuts)
     assert tree.xpath("string(//dd[@class='words-removed'])") == str(words) == row.xpath("string(td[6])")
