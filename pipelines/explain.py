@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
+from urllib.parse import unquote
 
 from scrapy.exceptions import NotConfigured
 
@@ -183,6 +184,10 @@ def _document(title: str, body: str) -> str:
             f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _colour_vars(rule: str, colours: dict[str, str]) -> str:
     colour = colours.get(rule) or rule_colour(rule)
     return f"--c: {colour}; --t: {_tint(colour)}"
@@ -191,7 +196,7 @@ def _colour_vars(rule: str, colours: dict[str, str]) -> str:
 def _verdict(record: PageRecord) -> str:
     if record.kept:
         return '<span class="verdict kept">kept</span>'
-    return f'<span class="verdict dropped">dropped: <bdi>{_e(record.reason)}</bdi></span>'
+    return f'<span class="verdict dropped" dir="ltr">dropped: {_e(record.reason)}</span>'
 
 
 def _legend(rules: Counter, words: Counter, colours: dict[str, str]) -> str:
@@ -199,10 +204,10 @@ def _legend(rules: Counter, words: Counter, colours: dict[str, str]) -> str:
         return '<section class="legend"><h2>Rules</h2><p class="empty">No block was removed.</p></section>'
     items = []
     for rule, count in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])):
-        extra = f", {words[rule]} words" if words is not None else ""
+        extra = f", {_plural(words[rule], 'word')}"
         items.append(f'<li data-rule="{_e(rule)}" style="{_colour_vars(rule, colours)}"><span class="swatch" '
                      f'style="background: var(--c)"></span> <bdi>{_e(rule)}</bdi> '
-                     f'<bdi class="evidence" dir="ltr">({count} block{"s" if count > 1 else ""}{extra})</bdi></li>')
+                     f'<bdi class="evidence" dir="ltr">({_plural(count, "block")}{extra})</bdi></li>')
     return f'<section class="legend"><h2>Rules</h2><ul>{"".join(items)}</ul></section>'
 
 
@@ -231,11 +236,11 @@ def render_page(record: PageRecord, index_href: str = "../index.html", colours: 
     colours = colours if colours is not None else colour_map(record.rules())
     reason = ""
     if not record.kept:
-        reason = (f"<dt>reason</dt><dd><bdi>{_e(record.reason)}</bdi>"
-                  + (f': <bdi>{_e(record.detail)}</bdi>' if record.detail else "") + "</dd>")
+        reason = (f'<dt>reason</dt><dd><bdi dir="ltr">{_e(record.reason)}'
+                  + (f": <bdi>{_e(record.detail)}</bdi>" if record.detail else "") + "</bdi></dd>")
     canonical = ""
     if record.url and record.url != record.fetched_url:
-        canonical = f'<dt>canonical URL</dt><dd><span class="ltr">{_e(record.url)}</span></dd>'
+        canonical = f'<dt>canonical URL</dt><dd><span class="ltr">{_e(unquote(record.url))}</span></dd>'
     header = (f'<header class="summary"><p><a href="{_e(index_href)}">all pages</a></p>'
               f"<h1>{_e(record.title) or '(no title)'}</h1><dl>"
               f'<dt>page</dt><dd class="fetched"><a class="ltr" href="{_e(record.fetched_url)}">'
