@@ -2,16 +2,21 @@
 fixture pages, rendered by a real headless Chromium."""
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import struct
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from conftest import FIXTURES, run_scrapy
+from conftest import FIXTURES, ROOT, run_scrapy
 from pipelines.drops import WrongLanguage
 from pipelines.explain import (PALETTE, Block, PageRecord, colour_map, record_page, render_page, rule_colour,
                                write_report)
@@ -229,3 +234,34 @@ def test_a_page_report_renders_its_cuts_with_their_rules(report, tmp_path):
              f"--screenshot={blank}")
     assert png_size(shot) == png_size(blank) == (1200, 1600)
     assert shot.stat().st_size > 4 * blank.stat().st_size
+
+
+def test_archived_pages_are_explained_and_pages_lost_before_cleaning_are_counted(tmp_path):
+    """From a WARC archive, as a crawl saved it: the page's own URL in the index, and a record
+    cut off at the end of the archive named in the header (it has no report of its own)."""
+    page = FIXTURES / "site" / "blocks" / "world" / "053-indonesia-flores-volcano-evacuation.html"
+    body = page.read_bytes()
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for n in (1, 2):
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"https://news.example.org/world/{n}.html", "response", payload=io.BytesIO(body),
+            length=len(body), http_headers=http))
+    archive = tmp_path / "crawl.warc.gz"
+    archive.write_bytes(buf.getvalue()[:-60])   # the second record loses its end
+    run_scrapy("clean", "--explain", str(tmp_path / "report"), str(archive))
+    index = dom((tmp_path / "report" / "index.html").read_text(encoding="utf-8"))
+    assert index.xpath("//tbody/tr//span[@class='ltr']/text()") == ["https://news.example.org/world/1.html"]
+    assert "warc_truncated 1" in index.xpath("string(//header)")
+    report = dom((tmp_path / "report" / index.xpath("//tbody/tr//a/@href")[0]).read_text(encoding="utf-8"))
+    assert report.xpath("//del") and report.xpath("//p[contains(@class, 'kept')]")
+
+
+def test_explain_writes_no_documents(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "clean", "--explain", str(tmp_path / "r"),
+                           "-o", str(tmp_path / "docs.jsonl"), str(EXPLAINED[0])],
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "leave out -o" in proc.stderr
+    assert not (tmp_path / "r").exists() and not (tmp_path / "docs.jsonl").exists()
