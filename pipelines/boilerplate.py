@@ -19,6 +19,7 @@ __all__ = ["Cleaned", "Decision", "clean", "clean_author"]
 # What a byline prints after the name: a separator and a date, a time, a place.
 AFTER_NAME = re.compile(r"\s[|–—-]\s|\s*\||\d|[٠-٩]")
 TRAILING_CHROME_MAX_WORDS = 4
+SIGNOFF_MAX_WORDS = 8
 
 
 def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] | None = None,
@@ -79,8 +80,8 @@ def _framed(paragraphs, title_key, standfirst, source_line, out: Cleaned):
 def _drop_trailing_chrome(out: Cleaned) -> None:
     """A few words that end nothing, after the last sentence: share buttons, a subheading of
     nothing, a sign-off. An article ends with a sentence."""
-    while out.paragraphs and words(out.paragraphs[-1]) <= TRAILING_CHROME_MAX_WORDS \
-            and not ends_sentence_or_lead_in(out.paragraphs[-1]):
+    while out.paragraphs and not ends_sentence_or_lead_in(out.paragraphs[-1]) and \
+            (words(out.paragraphs[-1]) <= TRAILING_CHROME_MAX_WORDS or _initials(out.paragraphs[-1])):
         last = out.paragraphs.pop()
         for d in reversed(out.decisions):
             if d.rule is None and d.text == last:
@@ -89,10 +90,22 @@ def _drop_trailing_chrome(out: Cleaned) -> None:
         out.removed["trailing_chrome"] = out.removed.get("trailing_chrome", 0) + 1
 
 
-# "القاهرة - ", "طوباس 20-2-2024 نبأ- ", "دمشق - خاص | ": a place (a date, an agency) and a
-# dash or bar before the first sentence of a story.
-LEADING_DATELINE = re.compile(r"^(?:[^\s\d.،,:؛]+\s+)?[^\s\d.،,:؛-]+(?:\s+[\d٠-٩]{1,2}[-/][\d٠-٩]{1,2}[-/][\d٠-٩]{4})?"
-                              r"(?:\s+[^\s\d.،,:؛-]+)?\s*[-–|]\s*(?:[^\s\d.،,:؛|-]+\s*[|–-]\s*)?")
+def _initials(paragraph: str) -> bool:
+    """A wire story's sign-off: the agency and its editors' initials ("--(بترا)-- م ع/ ه ط")."""
+    tokens = [w.strip("-/()«».،,") for w in paragraph.split()]
+    tokens = [w for w in tokens if w]
+    return 0 < len(tokens) <= SIGNOFF_MAX_WORDS and sum(len(w) <= 2 for w in tokens) >= 0.5 * len(tokens)
+
+
+# "القاهرة - ", "عمّان 6 كانون الأول (بترا) - ", "طوباس 20-2-2024 نبأ- ", "بغداد/ شفق نيوز- ",
+# "دمشق - خاص | ": a place (a date, an agency) and a dash or bar before a story's first sentence.
+_WORD = r"[^\s\d.،,:؛()«»/|–—-]+"
+LEADING_DATELINE = re.compile(
+    rf"^{_WORD}(?:\s+{_WORD})?"
+    rf"(?:\s+[\d٠-٩]{{1,2}}[-/][\d٠-٩]{{1,2}}[-/][\d٠-٩]{{2,4}}|\s+[\d٠-٩]{{1,2}}(?:\s+{_WORD}){{1,2}})?"
+    rf"(?:\s*[(«][^()«»]{{1,30}}[)»]|\s+{_WORD}|\s*/\s*{_WORD}(?:\s+{_WORD})?)?"
+    r"\s*[-–—|]\s*"
+    rf"(?:{_WORD}\s*[|–-]\s*)?")
 
 
 def _without_dateline(paragraph: str) -> str:

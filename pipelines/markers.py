@@ -12,13 +12,15 @@ from pipelines.normalize import normalize_key
 
 # A marker followed by a colon (Arabic or Latin, maybe spaced) and a value.
 LABEL_VALUE = re.compile(r"^[^:：]{1,40}?\s*[:：]\s*(.+)$", re.S)
+# "قبل ساعتين", "منذ يومين": a time told relative to now
+RELATIVE = frozenset(("قبل", "منذ"))
 # Tags printed as plain text are separated by one of these.
 TAG_SEPARATORS = re.compile(r"\s*(?:[،,|;؛/•#]|\s-\s)\s*")
 
 KINDS = ("tags", "read_also", "related", "comments", "promo", "source", "byline", "notice", "caption", "embed")
 # Kinds added since the table was first published: a replacement table without them takes
 # the bundled ones, so a copy made from an older release keeps working.
-LATER_KINDS = ("byline_word", "consent", "consent_button", "next_story")
+LATER_KINDS = ("byline_word", "consent", "consent_button", "next_story", "end_mark")
 # Tables of single words rather than phrases.
 WORD_KINDS = ("date_words", "box_end")
 
@@ -45,7 +47,7 @@ class Markers:
             self.by_first_word[kind] = {w: tuple(ms) for w, ms in index.items()}
             if markers:
                 self.anywhere[kind] = re.compile(
-                    r"(?<!\S)(?:" + "|".join(map(re.escape, markers)) + r")(?!\S)")
+                    r"(?<!\S)و?(?:" + "|".join(map(re.escape, markers)) + r")(?!\S)")
 
     def first_words(self, *kinds: str) -> frozenset[str]:
         """The words a marker of these kinds can start with: a line starting with any other
@@ -66,7 +68,7 @@ class Markers:
             return None
         padded = f" {key} "
         for marker in self.by_kind[kind]:   # the longest marker found, as before
-            if f" {marker} " in padded:
+            if f" {marker} " in padded or f" و{marker} " in padded:   # "ولا تعبر ...": و joins the word
                 return marker
         return None
 
@@ -77,10 +79,12 @@ class Markers:
         return marker is not None and len(key.split()) <= len(marker.split()) + extra_words
 
     def is_dateline(self, key: str, max_words: int = 12) -> bool:
-        """A short line made only of dates, times and date words."""
+        """A short line made only of dates, times and date words: with a number, or a
+        relative time ("تحديث قبل ساعتين", "منذ يومين")."""
         words = key.split()
-        return 0 < len(words) <= max_words and any(w.isdigit() for w in words) and \
-            all(w.isdigit() or w in self.date_words for w in words)
+        if not 0 < len(words) <= max_words or not all(w.isdigit() or w in self.date_words for w in words):
+            return False
+        return any(w.isdigit() for w in words) or (len(words) <= 6 and bool(RELATIVE & set(words)))
 
 
 def load_markers(path: str | Path | None = None) -> Markers:

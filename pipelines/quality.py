@@ -18,6 +18,7 @@ SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
 DIRECTORY_DASH = re.compile(r"\s[-–]\s")
 STORY_LINKS = 6          # this many one-link lines removed between short paragraphs: a listing
 SUMMARY_MAX_WORDS = 35
+TRUNCATED = ("...", "…", "..")   # a teaser cut short, on a listing page
 LIST_DASH = re.compile(r"^\s*[-–•*]\s")   # entries printed as "- name: description"
 # htmldate falls back to January 1st when a page shows only a year (a copyright line).
 YEAR_ONLY_DATE = re.compile(r"^\d{4}-01-01")
@@ -67,6 +68,9 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     if link_lines >= STORY_LINKS and link_lines >= 0.5 * n and mean_words < SUMMARY_MAX_WORDS:
         # headline links, each with a one-line summary: the cards of a listing page
         return False, "not_article", f"{link_lines} story links between {n} short paragraphs"
+    teasers = sum(1 for p in paragraphs if p.rstrip().endswith(TRUNCATED))
+    if n >= 5 and teasers >= 0.5 * n:
+        return False, "not_article", f"{teasers} of {n} paragraphs are teasers cut short"
     dashes = sum(len(DIRECTORY_DASH.findall(p)) + bool(LIST_DASH.match(p)) for p in paragraphs)
     if dashes >= 8 and dashes >= 0.5 * n:
         return False, "not_article", f"{dashes} 'name - description' entries"
@@ -77,6 +81,15 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     if not evidence and len((title or "").split()) < 4:
         return False, "not_article", "no article metadata and no headline"
     return True, "", ""
+
+
+def _link_lines_within(decisions) -> int:
+    """Lines that were one link each, removed between kept paragraphs: a listing's story
+    links stand between its teasers, an article's related list after its text."""
+    kept = [i for i, d in enumerate(decisions) if d.rule is None]
+    if not kept:
+        return 0
+    return sum(1 for d in decisions[kept[0]:kept[-1]] if d.rule == "link_line")
 
 
 def _reads_as_headline(paragraph: str) -> bool:
@@ -113,7 +126,7 @@ class QualityPipeline:
         evidence = has_article_evidence(ex.article_hint, ex.published)
         keep, reason, detail = keep_article(page.paragraphs, ex.link_keys, self.config, page.title, evidence,
                                             ex.video, marked=ex.article_hint,
-                                            link_lines=page.removed.get("link_line", 0))
+                                            link_lines=_link_lines_within(page.decisions))
         if not keep:
             raise (TooShort if reason == "too_short" else NotArticle)(detail, page.fetched_url)
         return page

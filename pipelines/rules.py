@@ -40,6 +40,10 @@ NOTICE_LINE_MAX_WORDS = 25
 CONSENT_MAX_WORDS = 80
 TITLE_SEARCH_PARAGRAPHS = 8
 LEAD_CHROME_MAX_WORDS = 6
+LEAD_BOX_MAX_WORDS = 12
+LEAD_BOX_RULES = ("lead_chrome", "byline", "label_row", "meta_row")
+PULL_QUOTE_MAX_WORDS = 35
+PULL_QUOTE_MAX_PARAGRAPHS = 300   # beyond this, a page is not an article to look for quotes in
 META_ROW_MAX_WORDS = 30
 BYLINE_MAX_WORDS = 7
 PROMO_PROSE_WORDS = 14
@@ -122,6 +126,13 @@ class Text:
 
     def label_value(self, i: int, kind: str) -> str | None:
         return label_value(self.paragraphs[i], self.markers, kind)
+
+    def just_removed(self, rules: tuple[str, ...]) -> bool:
+        last = self.out.decisions[-1] if self.out.decisions else None
+        return last is not None and last.rule in rules
+
+    def removed_lately(self, n: int) -> list[Decision]:
+        return [d for d in self.out.decisions[-n:] if d.rule is not None]
 
     def kept_stems(self) -> set[str]:
         return content_stems(normalize_key(" ".join(self.out.paragraphs)))
@@ -266,9 +277,11 @@ def byline(t: Text, i: int) -> int | None:
 
 def lead_chrome(t: Text, i: int) -> int | None:
     """Before any prose, a short line that ends no sentence: a byline's role line, a kicker,
-    a location, a tool. The standfirst and the text are longer."""
+    a location, a tool. The standfirst and the text are longer. Under a line just removed as
+    such, a longer one belongs to the same box ("name" / "role at outlet in city")."""
     p = t.paragraphs[i]
-    if t.some_prose or words(t.keys[i]) > LEAD_CHROME_MAX_WORDS or ends_sentence_or_lead_in(p):
+    limit = LEAD_BOX_MAX_WORDS if t.just_removed(LEAD_BOX_RULES) else LEAD_CHROME_MAX_WORDS
+    if t.some_prose or words(t.keys[i]) > limit or ends_sentence_or_lead_in(p):
         return None
     return t.drop("lead_chrome", i, i + 1, "a short line that ends no sentence, before the article's text")
 
@@ -440,17 +453,46 @@ def foreign_line(t: Text, i: int) -> int | None:
 def closing_box(t: Text, i: int) -> int | None:
     """A box inside the text that opens with a line naming something ("تجاوز البودكاست",
     "البودكاست") and closes, a few short lines later, with a label naming it again ("البودكاست
-    نهاية", "نهاية المنشور"): a promo or an embedded post, whatever its lines say."""
+    نهاية", "نهاية المنشور"): a promo or an embedded post, whatever its lines say. When its
+    opening line was removed already (a skip link), the closing label goes too."""
     if words(t.keys[i]) > 30:
         return None
+    if is_closing_label(t.keys[i], t.markers):
+        named = _named_by_label(t, i)
+        if any(named & content_stems(normalize_key(d.text)) for d in t.removed_lately(BOX_MAX_LINES)):
+            return t.drop("closed_box", i, i + 1, "closes a box whose opening line was removed")
+        if named and any(named <= content_stems(k) for k in t.link_keys):
+            return t.drop("closed_box", i, i + 1, "closes a box that a link of the page opens (a skip link)")
     for j in range(i + 1, min(i + BOX_MAX_LINES, len(t))):
         if is_closing_label(t.keys[j], t.markers):
-            named = content_stems(" ".join(w for w in t.keys[j].split() if w not in t.markers.box_end))
-            if named & content_stems(t.keys[i]):
+            if _named_by_label(t, j) & content_stems(t.keys[i]):
                 return t.drop("closed_box", i, j + 1, f"{j + 1 - i} lines from «{t.paragraphs[i]}» to «{t.paragraphs[j]}»")
             return None
         if words(t.keys[j]) > 30:
             return None
+    return None
+
+
+def _named_by_label(t: Text, i: int) -> set[str]:
+    return content_stems(" ".join(w for w in t.keys[i].split() if w not in t.markers.box_end))
+
+
+def end_mark(t: Text, i: int) -> int | None:
+    """"- انتهى -": a press release or a wire story says where it ends."""
+    key = t.keys[i]
+    if t.some_prose and key and t.markers.is_heading("end_mark", key):
+        return cut_block(t, i, "end_mark", "the line that ends a release, and what follows it")
+    return None
+
+
+def pull_quote(t: Text, i: int) -> int | None:
+    """A short quote the page prints a second time, large, beside the paragraph it comes
+    from: its words stand inside a longer paragraph of the text."""
+    key = t.keys[i]
+    if not 5 <= words(key) <= PULL_QUOTE_MAX_WORDS or len(t) > PULL_QUOTE_MAX_PARAGRAPHS:
+        return None
+    if any(j != i and len(k) > len(key) + 10 and key in k for j, k in enumerate(t.keys)):
+        return t.drop("pull_quote", i, i + 1, "repeats words of a longer paragraph of the text")
     return None
 
 
@@ -462,8 +504,8 @@ def repeated(t: Text, i: int) -> int | None:
 
 RULES = (
     title_line, source_line, next_article, meta_row, caption, related_pointer, byline, label_row,
-    lead_chrome, tags, read_also, block_heading, consent, notice, promo, link_line, closing_box,
-    button_run, bare_label, foreign_line, repeated,
+    lead_chrome, tags, read_also, block_heading, end_mark, consent, notice, promo, link_line, closing_box,
+    button_run, bare_label, foreign_line, pull_quote, repeated,
 )
 
 
