@@ -265,3 +265,16 @@ def test_explain_writes_no_documents(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "leave out -o" in proc.stderr
     assert not (tmp_path / "r").exists() and not (tmp_path / "docs.jsonl").exists()
+
+
+def test_the_report_keeps_what_scrapy_clean_keeps(cleaned, tmp_path):
+    """Every page of the fixture site: kept in the report exactly when `scrapy clean` (dedupe
+    off, as in the report) makes it a document."""
+    site = FIXTURES / "site"
+    files = [p for p in site.rglob("*") if p.suffix in (".html", ".htm")]
+    run_scrapy("clean", "--explain", str(tmp_path / "report"), str(site))
+    index = dom((tmp_path / "report" / "index.html").read_text(encoding="utf-8"))
+    rows = {r.xpath("string(.//span[@class='ltr'])").split("/fixtures/site", 1)[1]: r.get("class")
+            for r in index.xpath("//tbody/tr")}
+    assert len(rows) == len(files)
+    assert {path for path, verdict in rows.items() if verdict == "kept"} == set(cleaned)
