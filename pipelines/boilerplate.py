@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from pipelines.lines import ends_sentence_or_lead_in, is_prose, words
+from pipelines.lines import ends_sentence, ends_sentence_or_lead_in, is_prose, words
 from pipelines.markers import Markers, default_markers, markers_from_settings
-from pipelines.normalize import STOPWORDS, normalize_key, remembered_key
+from pipelines.normalize import STOPWORDS, content_stems, normalize_key, remembered_key
 from pipelines.rules import RULES, TITLE_SEARCH_PARAGRAPHS, Cleaned, Decision, Text
 
 __all__ = ["Cleaned", "Decision", "clean", "clean_author"]
@@ -66,9 +66,15 @@ def _framed(paragraphs, title_key, standfirst, source_line, out: Cleaned):
         # What a page prints above its headline is navigation, a kicker or tools: cut it
         # when it is near the top, or when no prose stands before the headline.
         start = keys.index(title_key)
-        if start < TITLE_SEARCH_PARAGRAPHS or not any(is_prose(p) for p in paragraphs[:start]):
-            out.drop("before_title", paragraphs[:start], "above the headline printed in the text")
-            paragraphs, keys = paragraphs[start:], keys[start:]
+        article_below = any(is_prose(p) for p in paragraphs[start + 1:])
+        if article_below and (start < TITLE_SEARCH_PARAGRAPHS or not any(is_prose(p) for p in paragraphs[:start])):
+            # Prose on the article's subject stays (a live page pins its latest entry above).
+            below = content_stems(" ".join(keys[start + 1:]))
+            stays = [j for j in range(start) if is_prose(paragraphs[j]) and _on_topic(keys[j], below)]
+            out.drop("before_title", [p for j, p in enumerate(paragraphs[:start]) if j not in stays],
+                     "above the headline printed in the text")
+            paragraphs = [paragraphs[j] for j in stays] + paragraphs[start:]
+            keys = [keys[j] for j in stays] + keys[start:]
     if standfirst and (standfirst_key := normalize_key(standfirst)) not in " ".join(keys[:TITLE_SEARCH_PARAGRAPHS]):
         paragraphs, keys = [standfirst, *paragraphs], [standfirst_key, *keys]
         out.removed["standfirst_added"] = 1
@@ -77,11 +83,27 @@ def _framed(paragraphs, title_key, standfirst, source_line, out: Cleaned):
     return paragraphs, keys
 
 
+def _announced_list(paragraphs: list[str]) -> bool:
+    """The last lines are the items of a list that a line ending with a colon announced."""
+    for p in reversed(paragraphs):
+        if ends_sentence(p):
+            return False
+        if p.rstrip().endswith((":", "：")):
+            return True
+    return False
+
+
+def _on_topic(key: str, stems: set[str]) -> bool:
+    own = content_stems(key)
+    return len(own & stems) >= max(3, 0.3 * len(own))
+
+
 def _drop_trailing_chrome(out: Cleaned) -> None:
     """A few words that end nothing, after the last sentence: share buttons, a subheading of
     nothing, a sign-off. An article ends with a sentence."""
     while out.paragraphs and not ends_sentence_or_lead_in(out.paragraphs[-1]) and \
-            (words(out.paragraphs[-1]) <= TRAILING_CHROME_MAX_WORDS or _initials(out.paragraphs[-1])):
+            (words(out.paragraphs[-1]) <= TRAILING_CHROME_MAX_WORDS or _initials(out.paragraphs[-1])) \
+            and not _announced_list(out.paragraphs):
         last = out.paragraphs.pop()
         for d in reversed(out.decisions):
             if d.rule is None and d.text == last:
@@ -100,18 +122,23 @@ def _initials(paragraph: str) -> bool:
 # "القاهرة - ", "عمّان 6 كانون الأول (بترا) - ", "طوباس 20-2-2024 نبأ- ", "بغداد/ شفق نيوز- ",
 # "دمشق - خاص | ": a place (a date, an agency) and a dash or bar before a story's first sentence.
 _WORD = r"[^\s\d.،,:؛()«»/|–—-]+"
+_AGENCY = r"\s*(?:[(«][^()«»]{1,30}[)»]|/[^/\d]{1,20}/)"
 LEADING_DATELINE = re.compile(
     rf"^{_WORD}(?:\s+{_WORD})?"
-    rf"(?:\s+[\d٠-٩]{{1,2}}[-/][\d٠-٩]{{1,2}}[-/][\d٠-٩]{{2,4}}|\s+[\d٠-٩]{{1,2}}(?:\s+{_WORD}){{1,2}})?"
-    rf"(?:\s*[(«][^()«»]{{1,30}}[)»]|\s+{_WORD}|\s*/\s*{_WORD}(?:\s+{_WORD})?)?"
-    r"\s*[-–—|]\s*"
-    rf"(?:{_WORD}\s*[|–-]\s*)?")
+    rf"(?:\s+(?:في\s+)?(?:[\d٠-٩]{{1,2}}[-/][\d٠-٩]{{1,2}}[-/][\d٠-٩]{{2,4}}|[\d٠-٩]{{1,2}}(?:\s+{_WORD}){{1,2}}))?"
+    rf"(?:{_AGENCY}|\s+{_WORD}|\s*/\s*{_WORD}(?:\s+{_WORD})?)?"
+    r"\s*[-–—|]?\s*"
+    rf"(?:{_AGENCY}\s*[-–—]\s*|{_WORD}\s*[|–-]\s*)?")
+BRACKETED = re.compile(r"[(«/][^()«»/]*[)»/]")   # an agency's name, which may be initials
+# A dateline ends with a dash or a bar, or with an agency's name between slashes ("/مجان/").
+DATELINE_END = re.compile(r"[-–—|/]\s*$")
 
 
 def _without_dateline(paragraph: str) -> str:
     """The first paragraph without a dateline glued to its start; the sentence must stay long."""
     m = LEADING_DATELINE.match(paragraph)
-    if m and len(paragraph[m.end():].split()) >= 15 and not set(normalize_key(m.group(0)).split()) & STOPWORDS:
+    if m and DATELINE_END.search(m.group(0)) and len(paragraph[m.end():].split()) >= 15 \
+            and not set(normalize_key(BRACKETED.sub(" ", m.group(0))).split()) - {"في"} & STOPWORDS:
         return paragraph[m.end():]
     return paragraph
 

@@ -27,7 +27,7 @@ from pipelines.markers import (
     default_markers,
     markers_from_settings,
 )
-from pipelines.normalize import normalize_key, remembered_key
+from pipelines.normalize import content_stems, normalize_key, remembered_key
 from pipelines.rules import Decision
 from pipelines.urls import canonical_url
 
@@ -133,6 +133,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     _prune_social_embeds(tree, pruned)
     _prune_image_captions(tree, pruned)
     _prune_consent(tree, markers, pruned)
+    _prune_closed_boxes(tree, markers, pruned)
     doc = _main_text(tree, url, prune_xpaths, fast=True)
     if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
         # trafilatura's fallback extractors (readability, jusText) cost a third of its time
@@ -207,6 +208,11 @@ def _prune_image_captions(tree, pruned: Pruned) -> None:
     article's own."""
     doomed = [c for c in tree.iter("figcaption") if len(c.text_content().split()) <= CAPTION_BOX_WORDS * 2]
     for img in tree.iter("img", "amp-img", "picture"):
+        after = img.getnext()
+        if after is not None and after.tag in ("p", "div", "span", "small", "em") and not (img.tail or "").strip():
+            caption = " ".join(after.text_content().split())
+            if 0 < len(caption.split()) <= CAPTION_BOX_WORDS and not caption.endswith((".", "؟", "!", ":")):
+                doomed.append(after)   # a line right under a picture, ending no sentence: its caption
         box = img.getparent()
         for _ in range(3):
             if box is None or box.tag in ("body", "html", "article", "main", "a"):
@@ -224,6 +230,38 @@ def _prune_image_captions(tree, pruned: Pruned) -> None:
 
 
 CONSENT_BOX_WORDS = 120
+CLOSED_BOX_WORDS = 120
+CLOSING_LABEL_WORDS = 6
+
+
+def _prune_closed_boxes(tree, markers: Markers, pruned: Pruned) -> None:
+    """A box inside the article that ends with a label closing it ("بودكاست «...» نهاية",
+    "نهاية المنشور") and opens with a line naming the same thing: a promo or an embed,
+    whatever extraction would keep of its lines."""
+    doomed = []
+    for el in tree.iter(*LABEL_TAGS):
+        text = (el.text or "").strip()
+        if not text or len(text.split()) > CLOSING_LABEL_WORDS or len(el):
+            continue
+        ws = remembered_key(text).split()
+        if not ws or not (ws[0] in markers.box_end or ws[-1] in markers.box_end):
+            continue
+        named = content_stems(" ".join(w for w in ws if w not in markers.box_end))
+        box = el.getparent()
+        for _ in range(3):
+            if box is None or box.tag in ("body", "html", "article", "main"):
+                break
+            lines = [t for t in (" ".join(x.split()) for x in box.itertext()) if t]
+            if len(" ".join(lines).split()) > CLOSED_BOX_WORDS:
+                break
+            if named and lines and lines[-1] == " ".join(text.split()) and \
+                    any(named & content_stems(normalize_key(line)) for line in lines[:-1][:2]):
+                doomed.append(box)
+                break
+            box = box.getparent()
+    for box in doomed:
+        if box.getparent() is not None:
+            pruned.remove(box, "closed_box", "a box whose last line is a label closing what its first line names")
 
 
 def _prune_consent(tree, markers: Markers, pruned: Pruned) -> None:
@@ -303,7 +341,41 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
         return run
     elif total >= 2 * run_total and ours >= DENSE_MIN_GAIN_WORDS and _contains_run(paragraphs, lines[start:end]):
         return run  # trafilatura took the whole page: menus, lists and all, around the article
-    return _headings_back(_standfirst_before(paragraphs, lines, headline, markers), lines, headline)
+    paragraphs = _headings_back(_standfirst_before(paragraphs, lines, headline, markers), lines, headline)
+    return _gaps_back(paragraphs, lines)
+
+
+GAP_MAX_LINES = 12
+GAP_LINE_MIN_WORDS = 5
+
+
+def _gaps_back(paragraphs: list[str], lines) -> list[str]:
+    """Sentences trafilatura dropped between two paragraphs it kept (a list's items, most
+    often): when every line of the page between those two paragraphs is a sentence with no
+    link in it, they are the article's and go back in their place."""
+    kept = {p: i for i, p in enumerate(paragraphs)}
+    inserts: dict[int, list[str]] = {}
+    prev_j = prev_at = None
+    for j, line in enumerate(lines):
+        at = kept.get(line.text)
+        if at is None:
+            continue
+        if prev_j is not None and at == prev_at + 1 and 1 <= j - prev_j - 1 <= GAP_MAX_LINES \
+                and all(_sentence_line(gap) for gap in lines[prev_j + 1:j]):
+            inserts[at] = [gap.text for gap in lines[prev_j + 1:j]]
+        prev_j, prev_at = j, at
+    if not inserts:
+        return paragraphs
+    out = []
+    for i, paragraph in enumerate(paragraphs):
+        out.extend(inserts.get(i, ()))
+        out.append(paragraph)
+    return out
+
+
+def _sentence_line(line) -> bool:
+    return line.words >= GAP_LINE_MIN_WORDS and not line.link_words and not line.heading \
+        and line.text.endswith((".", "؟", "!", "?", "؛", "،"))
 
 
 def _runs_on(run: list[str], paragraphs: list[str]) -> bool:

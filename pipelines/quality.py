@@ -17,6 +17,7 @@ from pipelines.normalize import content_stems, remembered_key
 SENTENCE_ENDS = (".", "!", "؟", "?", "…", ":", "»", '"', "”", ")")
 DIRECTORY_DASH = re.compile(r"\s[-–]\s")
 STORY_LINKS = 6          # this many one-link lines removed between short paragraphs: a listing
+UNMARKED_MIN_PARAGRAPHS = 4   # an unmarked page of this many paragraphs that share no words is a list
 SUMMARY_MAX_WORDS = 35
 TRUNCATED = ("...", "…", "..")   # a teaser cut short, on a listing page
 LIST_DASH = re.compile(r"^\s*[-–•*]\s")   # entries printed as "- name: description"
@@ -68,6 +69,8 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
     if link_lines >= STORY_LINKS and link_lines >= 0.5 * n and mean_words < SUMMARY_MAX_WORDS:
         # headline links, each with a one-line summary: the cards of a listing page
         return False, "not_article", f"{link_lines} story links between {n} short paragraphs"
+    if n >= 3 and not any(p.rstrip().endswith(SENTENCE_ENDS) for p in paragraphs):
+        return False, "not_article", f"none of {n} paragraphs ends a sentence: card summaries"
     teasers = sum(1 for p in paragraphs if p.rstrip().endswith(TRUNCATED))
     if n >= 5 and teasers >= 0.5 * n:
         return False, "not_article", f"{teasers} of {n} paragraphs are teasers cut short"
@@ -76,7 +79,7 @@ def keep_article(paragraphs: list[str], link_keys: frozenset[str], config: Quali
         return False, "not_article", f"{dashes} 'name - description' entries"
     # A live report's updates or a list of measures change subject paragraph by paragraph
     # too: only a page with no article metadata is judged by this.
-    if not marked and n >= 15 and _neighbour_overlap(keys) < config.min_neighbour_overlap:
+    if not marked and n >= UNMARKED_MIN_PARAGRAPHS and _neighbour_overlap(keys) < config.min_neighbour_overlap:
         return False, "not_article", "neighbouring paragraphs share no words: a list of stories"
     if not evidence and len((title or "").split()) < 4:
         return False, "not_article", "no article metadata and no headline"

@@ -48,6 +48,9 @@ META_ROW_MAX_WORDS = 30
 BYLINE_MAX_WORDS = 7
 PROMO_PROSE_WORDS = 14
 BOX_MAX_LINES = 8
+BOX_OPENER_MAX_WORDS = 8
+AFTER_TEXT_MAX_WORDS = 12
+LEAD_IN = (":", "：")
 FOREIGN_LINE_MAX_WORDS = 12
 TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 # "Author, name" / "Role, outlet": a one-word label, a comma, a short value.
@@ -94,6 +97,8 @@ class Text:
         self.tag_links = tag_links or []
         self.out = out
         self.seen: set[str] = set()
+        self._stems: set[str] = set()
+        self._stems_of = -1
         self.prose_kept = 0          # kept paragraphs of PROSE_MIN_WORDS words or more
         self.some_prose = False      # a kept paragraph of half that: real text has begun
         self.arabic = arabic_share(paragraphs) >= 0.5
@@ -127,6 +132,17 @@ class Text:
     def label_value(self, i: int, kind: str) -> str | None:
         return label_value(self.paragraphs[i], self.markers, kind)
 
+    def retract(self, rule: str, belongs, evidence: str, most: int = 3) -> None:
+        """Take back the last kept paragraphs (up to `most`, in a row) for which `belongs` is
+        true: a block whose end tells what its first lines were."""
+        for _ in range(most):
+            last = self.out.decisions[-1] if self.out.decisions else None
+            if last is None or last.rule is not None or not belongs(last.text):
+                return
+            self.out.paragraphs.pop()
+            last.rule, last.evidence = rule, evidence
+            self.out.removed[rule] = self.out.removed.get(rule, 0) + 1
+
     def just_removed(self, rules: tuple[str, ...]) -> bool:
         last = self.out.decisions[-1] if self.out.decisions else None
         return last is not None and last.rule in rules
@@ -135,7 +151,11 @@ class Text:
         return [d for d in self.out.decisions[-n:] if d.rule is not None]
 
     def kept_stems(self) -> set[str]:
-        return content_stems(normalize_key(" ".join(self.out.paragraphs)))
+        """The content stems of the text kept so far (remembered while it does not grow)."""
+        if self._stems_of != len(self.out.paragraphs):
+            self._stems = content_stems(normalize_key(" ".join(self.out.paragraphs)))
+            self._stems_of = len(self.out.paragraphs)
+        return self._stems
 
     def after_article(self, i: int) -> bool:
         return self.some_prose and i > self.last_prose
@@ -197,9 +217,12 @@ def is_closing_label(key: str, markers: Markers) -> bool:
 def title_line(t: Text, i: int) -> int | None:
     """The headline printed again at the top of the text (or with a word changed)."""
     key = t.keys[i]
-    if t.title_key and i < TITLE_SEARCH_PARAGRAPHS and not t.some_prose and \
-            (key == t.title_key or similar(key, t.title_key)):
+    if not t.title_key:
+        return None
+    if i < TITLE_SEARCH_PARAGRAPHS and not t.some_prose and (key == t.title_key or similar(key, t.title_key)):
         return t.drop("title", i, i + 1, "the headline again, before the text")
+    if key == t.title_key:
+        return t.drop("title", i, i + 1, "the headline again (a share box, a related card)")
     return None
 
 
@@ -418,7 +441,7 @@ def button_run(t: Text, i: int) -> int | None:
     if not is_button(t.paragraphs[i]):
         return None
     j = i
-    while j < len(t) and is_button(t.paragraphs[j]):
+    while j < len(t) and is_button(t.paragraphs[j]) and (j == i or not _heads_a_block(t, j)):
         j += 1
     if j - i >= 2:
         return t.drop("buttons", i, j, f"{j - i} lines of one or two words in a row")
@@ -462,7 +485,12 @@ def closing_box(t: Text, i: int) -> int | None:
         if any(named & content_stems(normalize_key(d.text)) for d in t.removed_lately(BOX_MAX_LINES)):
             return t.drop("closed_box", i, i + 1, "closes a box whose opening line was removed")
         if named and any(named <= content_stems(k) for k in t.link_keys):
+            # The box's lines just kept above the label, which name the same thing, are its own.
+            t.retract("closed_box", lambda text: words(text) <= 40 and bool(named & content_stems(normalize_key(text))),
+                      "inside a box closed by a label that a link of the page opens")
             return t.drop("closed_box", i, i + 1, "closes a box that a link of the page opens (a skip link)")
+    if words(t.keys[i]) > BOX_OPENER_MAX_WORDS or ends_sentence(t.paragraphs[i]):
+        return None   # a box opens with a short label, not with a sentence
     for j in range(i + 1, min(i + BOX_MAX_LINES, len(t))):
         if is_closing_label(t.keys[j], t.markers):
             if _named_by_label(t, j) & content_stems(t.keys[i]):
@@ -496,6 +524,17 @@ def pull_quote(t: Text, i: int) -> int | None:
     return None
 
 
+def after_text(t: Text, i: int) -> int | None:
+    """After the article's last sentence, a short line that ends none: a promo's title, a
+    comment, a sign-off. Not the items of a list that a lead-in line ("...:") announced."""
+    p = t.paragraphs[i]
+    if not t.after_article(i) or words(p) > AFTER_TEXT_MAX_WORDS or ends_sentence_or_lead_in(p):
+        return None
+    if any(q.rstrip().endswith(LEAD_IN) for q in t.paragraphs[t.last_prose + 1:i]):
+        return None
+    return t.drop("after_text", i, i + 1, "a short line that ends no sentence, after the article's last one")
+
+
 def repeated(t: Text, i: int) -> int | None:
     if t.keys[i] in t.seen:
         return t.drop("repeated", i, i + 1, "printed before on the page")
@@ -505,7 +544,7 @@ def repeated(t: Text, i: int) -> int | None:
 RULES = (
     title_line, source_line, next_article, meta_row, caption, related_pointer, byline, label_row,
     lead_chrome, tags, read_also, block_heading, end_mark, consent, notice, promo, link_line, closing_box,
-    button_run, bare_label, foreign_line, pull_quote, repeated,
+    button_run, bare_label, foreign_line, pull_quote, after_text, repeated,
 )
 
 
@@ -529,7 +568,7 @@ def cut_block(t: Text, i: int, kind: str, evidence: str, headed: bool = True) ->
     heading."""
     end = i
     while end < len(t):
-        if (end > i or not headed) and (_heads_a_block(t, end) or _prose_resumes(t, end)):
+        if (end > i or not headed) and (_heads_a_block(t, end) or _prose_resumes(t, end, i if headed else -1)):
             break
         end += 1
     for j in range(i, end):
@@ -544,12 +583,12 @@ def _heads_a_block(t: Text, i: int) -> bool:
         or t.markers.is_heading("comments", key, extra_words=1)
 
 
-def _prose_resumes(t: Text, i: int) -> bool:
+def _prose_resumes(t: Text, i: int, heading: int) -> bool:
     """Two paragraphs of prose in a row that speak of what the article spoke of: not a list
-    of teasers, each about another story."""
+    of teasers, each under its story's headline (the block's own heading is no such one)."""
     p, keys = t.paragraphs, t.keys
     if not (is_prose(p[i]) and i + 1 < len(t) and is_prose(p[i + 1]) and keys[i] not in t.link_keys
-            and not headline_like(p[i - 1], keys[i - 1], t.link_keys)):
+            and (i - 1 == heading or not headline_like(p[i - 1], keys[i - 1], t.link_keys))):
         return False
     stems = content_stems(keys[i])
     return len(stems & t.kept_stems()) >= max(3, 0.2 * len(stems))

@@ -39,3 +39,14 @@ def test_pages_without_article_metadata_need_a_headline_and_more_text():
     assert keep_article([PROSE] * 3, frozenset(), QualityConfig(), title="عقارات", evidence=False)[1] in ("not_article", "too_short")
     assert not has_article_evidence(False, "2013-01-01") and has_article_evidence(False, "2013-05-12")
     assert has_article_evidence(True, None)
+
+
+def test_card_summaries_that_end_no_sentence_are_not_an_article():
+    from pipelines.quality import QualityConfig, keep_article
+    cards = ["عزت وزارة الاقتصاد المراجعة إلى تباطؤ الطلب الخارجي وتراجع الصادرات الصناعية في الربع الثالث",
+             "أستاذ الاقتصاد بالجامعة يقترح حصة ملزمة للمقاولات الصغرى في الصفقات العمومية الكبرى",
+             "مجلس البنك المركزي يرى أن التضخم يتجه نحو الاستقرار في حدود اثنين في المئة العام المقبل"]
+    keep, reason, _ = keep_article(cards, frozenset(), QualityConfig(min_words=10))
+    assert (keep, reason) == (False, "not_article")
+    sentences = [c + "." for c in cards]
+    assert keep_article(sentences, frozenset(), QualityConfig(min_words=10))[0]
