@@ -23,9 +23,11 @@ define debian_package
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(1) >/dev/null; }; }
 endef
 
-# The tests start real servers: redis-server for the Redis state store (Debian's package).
+# The tests start real servers and programs: redis-server for the Redis state store, and a
+# headless Chromium that renders the explain report (Debian's packages).
 services:
 	$(call debian_package,redis-server)
+	$(call debian_package,chromium)
 
 test: $(INSTALLED) services
 	$(PY) -m pytest -q

@@ -1,4 +1,10 @@
-"""`scrapy clean PATH... -o FILE`: the crawl's pipelines over saved HTML pages and WARC archives."""
+"""`scrapy clean PATH... -o FILE`: the crawl's pipelines over saved HTML pages and WARC archives.
+
+`scrapy clean --explain DIR PATH...` reads the pages the same way (file:// handler, encoding
+detection, WARC replay), so what it shows is what a clean does to them; only the pipelines
+differ: the cleaning steps run in this process, without dedupe, and record every cut into an
+HTML report in DIR (pipelines/explain.py) instead of writing documents.
+"""
 from __future__ import annotations
 
 import logging
@@ -190,8 +196,24 @@ class CleanSpider(scrapy.Spider):
 class Command(BaseRunSpiderCommand):
     requires_project = True
 
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--explain", metavar="DIR",
+                            help="write an HTML report of every block the cleaner kept or removed, "
+                                 "and why, to DIR (DIR/index.html), instead of documents")
+
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        if not opts.explain:
+            return
+        if opts.output or opts.overwrite_output:
+            raise UsageError("--explain writes a report, not documents: leave out -o/-O", print_help=False)
+        self.settings.set("EXPLAIN_DIR", opts.explain, priority="cmdline")
+        self.settings.set("ITEM_PIPELINES", {"pipelines.explain.ExplainPipeline": 100}, priority="cmdline")
+        self.settings.set("DEFAULT_FEED_URI", "", priority="cmdline")
+
     def syntax(self):
-        return "[options] PATH [PATH ...]"
+        return "[options] PATH [PATH ...]   (or: --explain DIR PATH [PATH ...])"
 
     def short_desc(self):
         return "Clean saved HTML pages and WARC archives (files or folders) with the crawl's pipelines"
@@ -207,3 +229,9 @@ class Command(BaseRunSpiderCommand):
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+        elif opts.explain:
+            index = Path(opts.explain) / "index.html"
+            if index.exists():
+                print(f"explain report: {index.resolve()}")
+            else:
+                self.exitcode = 1
