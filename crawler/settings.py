@@ -58,6 +58,8 @@ URLLENGTH_LIMIT = 2083
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.network.PrivateNetworkGuard": 50,
     "crawler.middlewares.seen.SeenRedirectFilter": 60,
+    # robots.txt's Crawl-delay, which Scrapy's RobotsTxtMiddleware (100) does not apply
+    "crawler.middlewares.crawldelay.RobotsCrawlDelay": 110,
 }
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024

@@ -196,3 +196,14 @@ def test_google_news_dates_are_read():
     entries = list(DatedSitemap(body))
     assert entries[0]["publication_date"] == "2026-12-06T10:00:00+03:00"
     assert entries[1]["lastmod"] == "2026-12-01" and "publication_date" not in entries[1]
+
+
+def test_robots_crawl_delay_is_respected(tmp_path):
+    """A site whose robots.txt asks for 0.5 s between requests gets at least that, AutoThrottle
+    and jitter notwithstanding (arrival times at the server; a lower bound, not a speed)."""
+    with serve_big_site(BigSite(days=3, per_day=6, crawl_delay=0.5)) as site:
+        crawl(site, tmp_path, tmp_path / "state.sqlite", "polite", "-s", "AUTOTHROTTLE_ENABLED=True")
+        arrivals = sorted(t for t, _ in site.arrivals)
+    assert len(arrivals) >= 8
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    assert min(gaps) >= 0.45, gaps
