@@ -4,6 +4,7 @@ Serves fixtures/site on loopback, runs `scrapy crawl news -a seeds=fixtures/seed
 user would, stops the server and prints the run's report: the table the crawl logs at INFO
 (the demo quiets the log to warnings), and where the documents and the report went.
 Extra arguments go to `scrapy crawl`, e.g. `python -m crawler.demo -s STATE_URI=sqlite:///x.sqlite`.
+`python -m crawler.demo seeds` (`make demo-seeds`) runs the seed doctor, `scrapy seeds`, on it instead.
 """
 from __future__ import annotations
 
@@ -30,9 +31,19 @@ def seed_for(base: str, tmp: Path) -> Path:
     return seed
 
 
+def doctor(args: list[str]) -> int:
+    """`scrapy seeds` on the bundled site, served for the while."""
+    with tempfile.TemporaryDirectory() as tmp, serve(port=DEMO_PORT) as base:
+        print(f"Serving the bundled news site at {base}; checking fixtures/seeds/demo.toml ...", flush=True)
+        return subprocess.call([sys.executable, "-m", "scrapy", "seeds", "-a", f"seeds={seed_for(base, Path(tmp))}",
+                                *args], cwd=ROOT)
+
+
 def main() -> int:
     from crawler.extensions.report import format_table, report_path_for
 
+    if sys.argv[1:2] == ["seeds"]:
+        return doctor(sys.argv[2:])
     with tempfile.TemporaryDirectory() as tmp, serve(port=DEMO_PORT) as base:
         summary_file = Path(tmp) / "summary.json"
         print(f"Serving the bundled news site at {base}; crawling it with fixtures/seeds/demo.toml ...", flush=True)

@@ -21,7 +21,7 @@ REFETCH_HOURS = 0
 DISCOVERY_DAYS = 2
 DISCOVERY_OVERLAP_HOURS = 6
 # Child sitemaps of an index with neither a lastmod nor a date in their URL: this many are
-# read, taken at the two ends of the index (where the newest are).
+# read, taken at the two ends of the index (where the newest are); 0: every one.
 DISCOVERY_UNDATED_SITEMAPS = 4
 # Article URLs this run remembers having asked for (bounded; the dupefilter catches the rest).
 DISCOVERY_RECENT_URLS = 100_000

@@ -62,3 +62,16 @@ def test_articles_that_all_drop_make_a_seed_broken(site_url, tmp_path):
     assert proc.returncode == 1
     assert "problem: all 3 sample articles were dropped" in proc.stdout
     assert proc.stdout.count("sample   dropped (") == 3
+
+
+def test_make_demo_seeds_checks_the_bundled_site(tmp_path):
+    """`make demo-seeds`: the doctor on the demo site as shipped (its own port, or DEMO_PORT)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DEMO_PORT": str(port)}
+    proc = subprocess.run([sys.executable, "-m", "crawler.demo", "seeds"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "== demo" in proc.stdout and ": OK" in proc.stdout

@@ -256,9 +256,10 @@ class NewsSpider(scrapy.Spider):
                 undated.append(loc)
             else:
                 self.crawler.stats.inc_value("discovery/sitemaps_old")
-        head = (self.undated_children + 1) // 2
-        tail = self.undated_children - head
-        keep = undated if len(undated) <= self.undated_children else undated[:head] + (undated[-tail:] if tail else [])
+        limit = self.undated_children
+        head = (limit + 1) // 2
+        tail = limit - head
+        keep = undated if limit <= 0 or len(undated) <= limit else undated[:head] + (undated[-tail:] if tail else [])
         if len(undated) > len(keep):
             self.crawler.stats.inc_value("discovery/sitemaps_undated_skipped", len(undated) - len(keep))
             logger.warning("%s: %d child sitemaps carry no date; read the %d at its ends "
