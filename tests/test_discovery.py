@@ -207,3 +207,29 @@ def test_robots_crawl_delay_is_respected(tmp_path):
     assert len(arrivals) >= 8
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     assert min(gaps) >= 0.45, gaps
+
+
+def test_undated_children_of_an_index_are_read_at_its_two_ends(tmp_path):
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.news import NewsSpider
+    seed = tmp_path / "s.toml"
+    seed.write_text('name = "s"\nallowed_domains = ["example.com"]\narticle_pattern = "/a/"\n'
+                    'sitemaps = ["https://example.com/index.xml"]\n', encoding="utf-8")
+    crawler = get_crawler(NewsSpider, {"STATE_URI": "sqlite:///:memory:", "DISCOVERY_UNDATED_SITEMAPS": 4})
+    spider = NewsSpider.from_crawler(crawler, seeds=str(seed))
+    crawler.spider = spider
+    spider.windows["s"] = Window(NOW - timedelta(days=2), "test")
+    children = [f"https://example.com/sitemap-{n}.xml" for n in range(1, 11)]
+    dated = ("<sitemap><loc>https://example.com/sitemap-2026-12-05.xml</loc></sitemap>"
+             "<sitemap><loc>https://example.com/old.xml</loc><lastmod>2019-01-01</lastmod></sitemap>")
+    body = ('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(f"<sitemap><loc>{c}</loc></sitemap>" for c in children) + dated + "</sitemapindex>").encode()
+    url = "https://example.com/index.xml"
+    response = XmlResponse(url, body=body, request=Request(url, meta={"seed": "s", "listing": url}))
+    followed = [r.url for r in spider.parse_sitemap(response)]
+    assert followed == ["https://example.com/sitemap-2026-12-05.xml", *children[:2], *children[-2:]]
+    assert crawler.stats.get_value("discovery/sitemaps_undated_skipped") == 6
+    assert crawler.stats.get_value("discovery/sitemaps_old") == 1
