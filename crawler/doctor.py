@@ -11,7 +11,6 @@ article is dropped; `scrapy seeds` then exits with 1.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -25,10 +24,9 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from crawler.discovery import DatedSitemap, entry_date, parse_date
 from crawler.pages import page_from_response
-from crawler.seeds import Seed, load_seeds
+from crawler.seeds import Seed, SeedError, load_seeds
 from crawler.spiders.news import FEED_ITEM_DATE, FEED_ITEM_LINK, FEED_ITEMS, XML_PARSER
 
-logger = logging.getLogger(__name__)
 SAMPLES = 3
 
 
@@ -96,7 +94,6 @@ class SeedDoctor(scrapy.Spider):
         if spider.site_arg:
             seeds = [s for s in seeds if s.name == spider.site_arg]
             if not seeds:
-                from crawler.seeds import SeedError
                 raise SeedError(f"no seed named {spider.site_arg!r}")
         spider.seeds = seeds
         spider.checks = {s.name: SeedCheck(s) for s in seeds}
