@@ -233,3 +233,35 @@ def test_undated_children_of_an_index_are_read_at_its_two_ends(tmp_path):
     assert followed == ["https://example.com/sitemap-2026-12-05.xml", *children[:2], *children[-2:]]
     assert crawler.stats.get_value("discovery/sitemaps_undated_skipped") == 6
     assert crawler.stats.get_value("discovery/sitemaps_old") == 1
+
+
+def test_an_index_with_undated_children_is_never_asked_conditionally(tmp_path):
+    """A child without lastmod may grow while its index stays the same: a 304 on that index
+    would hide it, so its validators are not kept."""
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.news import NewsSpider
+    seed = tmp_path / "s.toml"
+    seed.write_text('name = "s"\nallowed_domains = ["example.com"]\narticle_pattern = "/a/"\n'
+                    'sitemaps = ["https://example.com/index.xml"]\n', encoding="utf-8")
+    crawler = get_crawler(NewsSpider, {"STATE_URI": "sqlite:///:memory:"})
+    spider = NewsSpider.from_crawler(crawler, seeds=str(seed))
+    crawler.spider = spider
+    spider.windows["s"] = Window(NOW - timedelta(days=2), "test")
+    url = "https://example.com/index.xml"
+
+    def index(*children: str) -> XmlResponse:
+        body = ('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(children)
+                + "</sitemapindex>").encode()
+        return XmlResponse(url, body=body, headers={"ETag": '"v1"'},
+                           request=Request(url, meta={"seed": "s", "listing": url}))
+
+    list(spider.parse_sitemap(index("<sitemap><loc>https://example.com/s-2026-12-06.xml</loc>"
+                                    "<lastmod>2026-12-06T10:00:00Z</lastmod></sitemap>")))
+    assert spider.learnt["s"][url] == ('"v1"', None)
+    list(spider.parse_sitemap(index("<sitemap><loc>https://example.com/s-2026-12-06.xml</loc>"
+                                    "<lastmod>2026-12-06T10:00:00Z</lastmod></sitemap>",
+                                    "<sitemap><loc>https://example.com/latest.xml</loc></sitemap>")))
+    assert url not in spider.learnt["s"]

@@ -245,10 +245,12 @@ class NewsSpider(scrapy.Spider):
         one way or the other, so the newest are at one end, and reading all of them is the
         whole archive again."""
         dated, undated = [], []
+        every_lastmod = True
         for entry in self._capped(sitemap, response):
             loc = self._entry_url(entry, response)
             if not loc:
                 continue
+            every_lastmod = every_lastmod and entry_date(entry) is not None
             held = entry_in_window(window, loc, entry_date(entry))
             if held:
                 dated.append(loc)
@@ -264,6 +266,10 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("discovery/sitemaps_undated_skipped", len(undated) - len(keep))
             logger.warning("%s: %d child sitemaps carry no date; read the %d at its ends "
                            "(DISCOVERY_UNDATED_SITEMAPS)", response.url, len(undated), len(keep))
+        if not every_lastmod:
+            # A 304 on this index would say nothing about its children (one without a lastmod
+            # can change while the index stays the same): it is asked for in full next time.
+            self.learnt.get(seed.name, {}).pop(response.meta.get("listing"), None)
         for loc in dated + keep:
             yield self._listing(loc, self.parse_sitemap, seed, priority=1, root=True)
 
