@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench bench-memory bench-nginx eval fixtures clean services
+.PHONY: demo demo-seeds test bench bench-memory bench-nginx eval fixtures clean services
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(INSTALLED): pyproject.toml
 
 demo: $(INSTALLED)
 	$(PY) -m crawler.demo
+
+# `scrapy seeds` (the seed doctor) on the bundled site: what to run on a real seed before its first crawl.
+demo-seeds: $(INSTALLED)
+	$(PY) -m crawler.demo seeds
 
 # A Debian package, installed when its command is missing (as root, or with sudo).
 define debian_package

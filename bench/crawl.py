@@ -54,6 +54,8 @@ sitemaps = ["{base}/sitemap.xml"]
 article_pattern = '{ARTICLE_PATTERN}'
 max_depth = 0
 allow_private_networks = true
+# the generated articles are dated 2025: a first run reads them all
+first_run_since = 2000-01-01
 ''', encoding="utf-8")
     return dest
 
@@ -65,6 +67,8 @@ def scrapy_command(kind: str, seeds: Path, work: Path) -> list[str]:
            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
            "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
            "-s", "LOG_LEVEL=WARNING", "-s", f"STATE_URI=sqlite:///{work}/state.sqlite",
+           # the whole generated site, every time: undated children and no per-site bound
+           "-s", "DISCOVERY_UNDATED_SITEMAPS=0", "-s", "MAX_ARTICLES_PER_SITE=0",
            "-s", f"SUMMARY_FILE={work}/summary.json"]
     if kind == "bare":
         # No pipelines and no feed (an empty DEFAULT_FEED_URI: no default feed either); the

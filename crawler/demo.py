@@ -1,9 +1,10 @@
 """`make demo`: crawl the bundled offline news site and show the crawl report.
 
-Serves fixtures/site on loopback, runs `scrapy crawl news -a seeds=seeds/demo.toml` as any
+Serves fixtures/site on loopback, runs `scrapy crawl news -a seeds=fixtures/seeds/demo.toml` as any
 user would, stops the server and prints the run's report: the table the crawl logs at INFO
 (the demo quiets the log to warnings), and where the documents and the report went.
 Extra arguments go to `scrapy crawl`, e.g. `python -m crawler.demo -s STATE_URI=sqlite:///x.sqlite`.
+`python -m crawler.demo seeds` (`make demo-seeds`) runs the seed doctor, `scrapy seeds`, on it instead.
 """
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from pathlib import Path
 from fixtures.server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_PORT = int(os.environ.get("DEMO_PORT", "8731"))  # the port seeds/demo.toml names
-DEMO_SEED = ROOT / "seeds" / "demo.toml"
+DEMO_PORT = int(os.environ.get("DEMO_PORT", "8731"))  # the port fixtures/seeds/demo.toml names
+DEMO_SEED = ROOT / "fixtures" / "seeds" / "demo.toml"
 
 
 def seed_for(base: str, tmp: Path) -> Path:
-    """seeds/demo.toml as is on its own port; on another one (DEMO_PORT), a copy pointed there."""
+    """fixtures/seeds/demo.toml as is on its own port; on another one (DEMO_PORT), a copy pointed there."""
     if base == "http://127.0.0.1:8731":
         return DEMO_SEED
     seed = tmp / "demo.toml"
@@ -30,12 +31,22 @@ def seed_for(base: str, tmp: Path) -> Path:
     return seed
 
 
+def doctor(args: list[str]) -> int:
+    """`scrapy seeds` on the bundled site, served for the while."""
+    with tempfile.TemporaryDirectory() as tmp, serve(port=DEMO_PORT) as base:
+        print(f"Serving the bundled news site at {base}; checking fixtures/seeds/demo.toml ...", flush=True)
+        return subprocess.call([sys.executable, "-m", "scrapy", "seeds", "-a", f"seeds={seed_for(base, Path(tmp))}",
+                                *args], cwd=ROOT)
+
+
 def main() -> int:
     from crawler.extensions.report import format_table, report_path_for
 
+    if sys.argv[1:2] == ["seeds"]:
+        return doctor(sys.argv[2:])
     with tempfile.TemporaryDirectory() as tmp, serve(port=DEMO_PORT) as base:
         summary_file = Path(tmp) / "summary.json"
-        print(f"Serving the bundled news site at {base}; crawling it with seeds/demo.toml ...", flush=True)
+        print(f"Serving the bundled news site at {base}; crawling it with fixtures/seeds/demo.toml ...", flush=True)
         cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"seeds={seed_for(base, Path(tmp))}",
                "-s", "LOG_LEVEL=WARNING", "-s", f"SUMMARY_FILE={summary_file}", *sys.argv[1:]]
         code = subprocess.call(cmd, cwd=ROOT)

@@ -15,6 +15,24 @@ SKIP_SEEN_ARTICLES = True      # do not re-download article URLs the state store
 # a changed text is exported again under the same id with `updated` set (0: never).
 REFETCH_HOURS = 0
 
+# --- freshness (docs/discovery.md) --------------------------------------------------------
+# A run reads what changed in a window: `-a since=2026-12-01` (or a span: since=3d) when
+# given; else since the site's last complete run, less DISCOVERY_OVERLAP_HOURS; a site's
+# first run reads its last DISCOVERY_DAYS days (a seed's first_run_since reaches further).
+DISCOVERY_DAYS = 2
+DISCOVERY_OVERLAP_HOURS = 6
+# Child sitemaps of an index with neither a lastmod nor a date in their URL: this many are
+# read, taken at the two ends of the index (where the newest are); 0: every one.
+DISCOVERY_UNDATED_SITEMAPS = 4
+# Article URLs this run remembers having asked for (bounded; the dupefilter catches the rest).
+DISCOVERY_RECENT_URLS = 100_000
+# At most this many article requests per site and run (0: no bound); a capped site is read
+# on from the same point by the next run. CLOSESPIDER_* settings bound the whole run.
+MAX_ARTICLES_PER_SITE = 5000
+# Links followed from a section page or an article (a listed article starts at 0); a seed's
+# max_depth may be lower.
+DEPTH_LIMIT = 3
+
 # --- politeness on real sites -----------------------------------------------------------
 USER_AGENT = "arabic-news-crawler/0.1"
 CONTACT = ""                   # a URL or e-mail for site owners; appended to the User-Agent
@@ -41,6 +59,8 @@ URLLENGTH_LIMIT = 2083
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.network.PrivateNetworkGuard": 50,
     "crawler.middlewares.seen.SeenRedirectFilter": 60,
+    # robots.txt's Crawl-delay, which Scrapy's RobotsTxtMiddleware (100) does not apply
+    "crawler.middlewares.crawldelay.RobotsCrawlDelay": 110,
 }
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024

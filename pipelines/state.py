@@ -202,6 +202,29 @@ class StateStore(ABC):
         """Write a parameter on first use; raise StateError if a later run differs, since
         keys made with other parameters would silently never match."""
 
+    # --- discovery: what a site's last complete run learnt (crawler/discovery.py) -------
+
+    @abstractmethod
+    def stored_urls(self, urls: Sequence[str]) -> set[str]:
+        """Those of `urls` already recorded, in one round trip (or a few) for a whole
+        sitemap's worth of links."""
+
+    @abstractmethod
+    def last_run(self, site: str) -> float | None:
+        """When the site's last complete run started (epoch seconds); None if it never had one."""
+
+    @abstractmethod
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """(ETag, Last-Modified) that a listing URL (sitemap, feed, section page) answered with
+        in the last complete run of its site, or None."""
+
+    @abstractmethod
+    def finish_run(self, site: str, started: float,
+                   validators: dict[str, tuple[str | None, str | None]]) -> None:
+        """A run of the site went through all it found: record when it started and the
+        validators its listings answered with, together, so a later run never skips (on a
+        304) a listing whose articles an unfinished run left unread."""
+
     def claims(self):
         """A context in which a document's calls are one transaction where the backend has
         them: its claims become visible, and durable, together or not at all."""
@@ -229,6 +252,8 @@ class SQLiteStore(StateStore):
         CREATE TABLE IF NOT EXISTS workers (owner TEXT PRIMARY KEY, holder TEXT NOT NULL, heartbeat REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS run_lock (one INTEGER PRIMARY KEY CHECK (one = 1), holder TEXT NOT NULL,
                                              heartbeat REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS site_runs (site TEXT PRIMARY KEY, started_at REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
     """
 
     def __init__(self, path: str | Path):
@@ -482,6 +507,29 @@ class SQLiteStore(StateStore):
         if stored != value:
             raise StateError(f"state store {self.path} was made with {name}={stored}, "
                              f"this run uses {value}; use another STATE_URI or the same parameters")
+
+    def stored_urls(self, urls):
+        found: set[str] = set()
+        urls = list(urls)
+        for start in range(0, len(urls), 500):   # SQLite's bound on parameters is 32766; 500 is plenty
+            chunk = urls[start:start + 500]
+            found.update(row[0] for row in self.db.execute(
+                f"SELECT url FROM urls WHERE url IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def last_run(self, site):
+        row = self.db.execute("SELECT started_at FROM site_runs WHERE site = ?", (site,)).fetchone()
+        return row[0] if row else None
+
+    def validators(self, url):
+        row = self.db.execute("SELECT etag, last_modified FROM validators WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def finish_run(self, site, started, validators):
+        with self._tx():
+            self.db.execute("INSERT OR REPLACE INTO site_runs (site, started_at) VALUES (?, ?)", (site, started))
+            self.db.executemany("INSERT OR REPLACE INTO validators (url, etag, last_modified) VALUES (?, ?, ?)",
+                                [(url, etag, modified) for url, (etag, modified) in validators.items()])
 
     def close(self) -> None:
         self.db.close()

@@ -206,6 +206,29 @@ class RedisStore(StateStore):
             raise StateError(f"state store {_safe(self.uri)} was made with {name}={stored}, "
                              f"this run uses {value}; use another STATE_URI or the same parameters")
 
+    def stored_urls(self, urls):
+        urls = list(urls)
+        if not urls:
+            return set()
+        flags = self._call(self.r.smismember, self.p + "urls", urls)
+        return {url for url, flag in zip(urls, flags) if flag}
+
+    def last_run(self, site):
+        raw = self._call(self.r.hget, self.p + "site_runs", site)
+        return float(raw) if raw is not None else None
+
+    def validators(self, url):
+        raw = self._call(self.r.hget, self.p + "validators", url)
+        return tuple(json.loads(raw)) if raw is not None else None
+
+    def finish_run(self, site, started, validators):
+        with self.r.pipeline() as pipe:   # MULTI/EXEC: the run's mark and its validators together
+            pipe.hset(self.p + "site_runs", site, repr(float(started)))
+            if validators:
+                pipe.hset(self.p + "validators",
+                          mapping={url: json.dumps(list(pair)) for url, pair in validators.items()})
+            self._call(pipe.execute)
+
     def close(self) -> None:
         try:
             self.r.close()

@@ -46,8 +46,8 @@ def site_url():
 
 
 def demo_seed_for(base: str, dest: Path) -> Path:
-    """seeds/demo.toml pointed at a server on another port."""
-    text = (ROOT / "seeds" / "demo.toml").read_text(encoding="utf-8")
+    """fixtures/seeds/demo.toml pointed at a server on another port."""
+    text = (ROOT / "fixtures" / "seeds" / "demo.toml").read_text(encoding="utf-8")
     dest.write_text(text.replace("http://127.0.0.1:8731", base), encoding="utf-8")
     return dest
 

@@ -94,3 +94,28 @@ def test_a_seed_allows_its_own_hosts_only_and_redirects_are_checked_again(server
     assert [d["fetched_url"] for d in docs] == [f"http://127.0.0.1:{server}/a"]
     assert summary["dropped"]["private_network"] == 2      # the redirect target and the other host
     assert not any(hit.startswith("localhost") for hit in Handler.hits)
+
+
+def test_with_the_default_seeds_a_loopback_url_is_never_fetched(server, tmp_path):
+    """seeds/ holds real sites only: none allows a private address, so a URL list naming
+    loopback fetches nothing from it (robots.txt included: ROBOTSTXT_OBEY stays on)."""
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"http://127.0.0.1:{server}/a\nhttp://localhost:{server}/b\n", encoding="utf-8")
+    out, summary = tmp_path / "out.jsonl", tmp_path / "summary.json"
+    run_scrapy("crawl", "news", "-a", f"urls={listing}", "-O", str(out),
+               "-s", f"STATE_URI=sqlite:///{tmp_path}/s.sqlite", "-s", f"SUMMARY_FILE={summary}", cwd=ROOT)
+    assert Handler.hits == [] and read_jsonl(out) == []
+    assert json.loads(summary.read_text(encoding="utf-8"))["dropped"]["private_network"] == 2
+
+
+def test_a_seeds_allowance_is_its_own_port_not_the_whole_host(server, tmp_path):
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        docs, summary = crawl(tmp_path, server, [f"http://127.0.0.1:{server}/a",
+                                                 f"http://127.0.0.1:{other.server_port}/b"], allow_seed=True)
+    finally:
+        other.shutdown()
+    assert [d["fetched_url"] for d in docs] == [f"http://127.0.0.1:{server}/a"]
+    assert Handler.hits == [f"127.0.0.1:{server}/a"]
+    assert summary["dropped"]["private_network"] == 1

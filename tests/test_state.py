@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import numpy as np
 import pytest
 
@@ -235,3 +236,30 @@ def test_a_released_documents_content_key_is_freed_through_its_hash(tmp_path):
     store = SQLiteStore(path)
     assert store.recover() == 1             # "a" never reached a feed
     assert store.claim_key(key, "b") is None
+
+
+def test_a_sites_run_mark_and_its_listings_validators_are_kept_together(tmp_path):
+    """What discovery keeps (crawler/spiders/news.py): a site's last complete run and the
+    validators its listings answered with; added to a store made before them."""
+    path = tmp_path / "s.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE urls (url TEXT PRIMARY KEY)")   # a store from before site_runs
+    old.execute("INSERT INTO urls (url) VALUES ('http://example.com/a')")
+    old.commit()
+    old.close()
+    store = open_store(f"sqlite:///{path}")
+    assert store.last_run("demo") is None and store.validators("http://example.com/sitemap.xml") is None
+    assert store.stored_urls(["http://example.com/a", "http://example.com/b"]) == {"http://example.com/a"}
+    many = [f"http://example.com/{i}" for i in range(1200)]   # more than one batch
+    for url in many[::3]:
+        store.claim_url(url)
+    assert store.stored_urls(many) == set(many[::3])
+    store.finish_run("demo", 1700000000.5, {"http://example.com/sitemap.xml": ('"abc"', None),
+                                            "http://example.com/feed": (None, "Sun, 06 Dec 2026 10:00:00 GMT")})
+    store.close()
+    store = open_store(f"sqlite:///{path}")
+    assert store.last_run("demo") == 1700000000.5 and store.last_run("other") is None
+    assert store.validators("http://example.com/sitemap.xml") == ('"abc"', None)
+    assert store.validators("http://example.com/feed") == (None, "Sun, 06 Dec 2026 10:00:00 GMT")
+    store.finish_run("demo", 1700003600.0, {"http://example.com/sitemap.xml": ('"def"', None)})
+    assert store.last_run("demo") == 1700003600.0 and store.validators("http://example.com/sitemap.xml") == ('"def"', None)

@@ -66,3 +66,18 @@ def test_the_run_lock_on_redis(redis_server):
     first.refresh_lock(me)
     first.release_lock(me)
     assert second.acquire_lock(me) is None
+
+
+def test_a_sites_run_mark_and_its_listings_validators(redis_server):
+    store = open_store(redis_server.url)
+    assert store.last_run("demo") is None and store.validators("http://example.com/sitemap.xml") is None
+    assert store.stored_urls([]) == set()
+    store.claim_url("http://example.com/a")
+    assert store.stored_urls(["http://example.com/a", "http://example.com/b"]) == {"http://example.com/a"}
+    store.finish_run("demo", 1700000000.5, {"http://example.com/sitemap.xml": ('"abc"', None)})
+    store.close()
+    store = open_store(redis_server.url)
+    assert store.last_run("demo") == 1700000000.5 and store.last_run("other") is None
+    assert store.validators("http://example.com/sitemap.xml") == ('"abc"', None)
+    store.finish_run("demo", 1700003600.0, {})
+    assert store.last_run("demo") == 1700003600.0 and store.validators("http://example.com/sitemap.xml") == ('"abc"', None)

@@ -6,7 +6,8 @@ Per site the seeds crawl (the spider's allowed_domains):
   articles were already stored (skipped as seen, or dropped as a duplicate or unchanged):
   an hourly run with nothing new keeps nothing and must pass. Pages that never become
   documents (another language, a 404) are not stored, so they come back on every run and
-  cannot tell "nothing new" from "nothing works". A site none of whose pages was fetched
+  cannot tell "nothing new" from "nothing works". Listings that answered 304 Not Modified
+  say "nothing new" too. A site none of whose pages was fetched
   (all refused by robots.txt) is not judged.
 - failed_pages: at most CHECK_MAX_FAILED_SHARE of its pages failed (fetch errors, HTTP
   error statuses, pipeline errors).
@@ -70,9 +71,13 @@ def check_documents(row: dict, min_documents: int, unattributed_seen: int = 0) -
     if not row["pages"]:
         return None
     known = row["seen"] + sum(row["dropped"].get(reason, 0) for reason in KNOWN_DROPS) + unattributed_seen
+    unchanged = row.get("not_modified", 0)
     detail = f"kept {row['kept']} documents from {row['pages']} pages (at least {min_documents} wanted)"
     if row["kept"] < min_documents and known:
         detail += f"; passes: {known} of its articles were already stored, nothing new"
+    elif row["kept"] < min_documents and unchanged:
+        detail += f"; passes: {unchanged} of its listings answered 304 Not Modified, nothing new"
+        known = unchanged
     return result("documents", row["site"], row["kept"] >= min_documents or known > 0, detail)
 
 

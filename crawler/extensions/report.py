@@ -51,6 +51,7 @@ def row_from(site: str, counts: Counter) -> dict:
         "mean_words": round(counts["words"] / kept, 1) if kept else None,
         "errors": counts["errors"],
         "seen": counts["seen"],
+        "not_modified": counts["not_modified"],   # listings that answered 304: nothing new there
         "filled": {name: counts[f"filled/{name}"] for name in COVERAGE_FIELDS},
         "coverage": {name: round(counts[f"filled/{name}"] / kept, 3) for name in COVERAGE_FIELDS} if kept else {},
     }
