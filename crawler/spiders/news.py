@@ -33,7 +33,7 @@ from crawler.middlewares.network import PrivateNetworkBlocked
 from crawler.middlewares.seen import AlreadyStored
 from crawler.pages import apply_default_feed, page_from_response
 from crawler.seeds import Seed, SeedError, load_seeds
-from crawler.state import state_store
+from crawler.state import keeper, state_store
 from pipelines.state import StoreUnavailable, stop_crawl
 from pipelines.urls import clean_url
 
@@ -198,7 +198,7 @@ class NewsSpider(scrapy.Spider):
     def finish_runs(self, spider, reason: str) -> None:
         """At a finished run's end, each site it read through gets its mark (the next run reads
         from there) and the validators of its listings, together."""
-        if reason != "finished" or getattr(self.crawler, "state_store_lost", False) or not self.windows:
+        if reason != "finished" or keeper(self.crawler).lost or not self.windows:
             return
         try:
             store = state_store(self.crawler)
