@@ -50,7 +50,8 @@ def clean(paragraphs: list[str], title: str | None = None, tag_links: list[str] 
                 break
         else:
             text.seen.add(keys[i])
-            text.keep(paragraphs[i] if text.some_prose else _without_dateline(paragraphs[i]))
+            paragraph = _without_signoff(paragraphs[i])
+            text.keep(paragraph if text.some_prose else _without_dateline(paragraph))
             i += 1
     _drop_trailing_chrome(out)
     if not out.keywords and tag_links:
@@ -112,6 +113,17 @@ def _drop_trailing_chrome(out: Cleaned) -> None:
         out.removed["trailing_chrome"] = out.removed.get("trailing_chrome", 0) + 1
 
 
+# "... عام 1963. (النهاية) ف س ع / ن ح ر", "... -انتهى-": a wire story's end mark and its
+# editors' initials, glued to the last paragraph. Only a bracketed or dashed end word: "حتى
+# النهاية" ends sentences too.
+SIGNOFF_TAIL = re.compile(r"\s*(?:\(|[-–]+\s*)(?:النهاية|انتهى)(?:\)|\s*[-–]+)(?:\s*[^\s/]{1,2}\s*/?)*\s*$")
+
+
+def _without_signoff(paragraph: str) -> str:
+    m = SIGNOFF_TAIL.search(paragraph)
+    return paragraph[:m.start()] if m and m.start() > 0 else paragraph
+
+
 def _initials(paragraph: str) -> bool:
     """A wire story's sign-off: the agency and its editors' initials ("--(بترا)-- م ع/ ه ط")."""
     tokens = [w.strip("-/()«».،,") for w in paragraph.split()]
@@ -125,10 +137,11 @@ _WORD = r"[^\s\d.،,:؛()«»/|–—-]+"
 _AGENCY = r"\s*(?:[(«][^()«»]{1,30}[)»]|/[^/\d]{1,20}/)"
 LEADING_DATELINE = re.compile(
     rf"^{_WORD}(?:\s+{_WORD})?"
-    rf"(?:\s+(?:في\s+)?(?:[\d٠-٩]{{1,2}}[-/][\d٠-٩]{{1,2}}[-/][\d٠-٩]{{2,4}}|[\d٠-٩]{{1,2}}(?:\s+{_WORD}){{1,2}}))?"
+    rf"(?:\s*[-–]?\s+(?:في\s+)?(?:[\d٠-٩]{{1,2}}\s*[-/]\s*[\d٠-٩]{{1,2}}(?:\s*[-/]\s*[\d٠-٩]{{2,4}})?"
+    rf"|[\d٠-٩]{{1,2}}(?:\s+{_WORD}){{1,2}}))?"
     rf"(?:{_AGENCY}|\s+{_WORD}|\s*/\s*{_WORD}(?:\s+{_WORD})?)?"
-    r"\s*[-–—|]?\s*"
-    rf"(?:{_AGENCY}\s*[-–—]\s*|{_WORD}\s*[|–-]\s*)?")
+    r"\s*[-–—|]*\s*"
+    rf"(?:{_AGENCY}\s*[-–—]+\s*|{_WORD}\s*[|–-]\s*)?")
 BRACKETED = re.compile(r"[(«/][^()«»/]*[)»/]")   # an agency's name, which may be initials
 # A dateline ends with a dash or a bar, or with an agency's name between slashes ("/مجان/").
 DATELINE_END = re.compile(r"[-–—|/]\s*$")

@@ -45,7 +45,9 @@ LEAD_CHROME_MAX_WORDS = 6
 LEAD_BOX_MAX_WORDS = 12
 LEAD_BOX_RULES = ("lead_chrome", "byline", "label_row", "meta_row")
 PULL_QUOTE_MAX_WORDS = 35
-PULL_QUOTE_MAX_PARAGRAPHS = 300   # beyond this, a page is not an article to look for quotes in
+PULL_QUOTE_MAX_PARAGRAPHS = 300
+QUOTE_CREDIT_MAX_WORDS = 8
+QUOTED = re.compile(r'^\s*[«"“]([^»"”]+)[»"”]')   # beyond this, a page is not an article to look for quotes in
 META_ROW_MAX_WORDS = 30
 BYLINE_MAX_WORDS = 7
 PROMO_PROSE_WORDS = 14
@@ -528,7 +530,10 @@ def pull_quote(t: Text, i: int) -> int | None:
     key = t.keys[i]
     if not 5 <= words(key) <= PULL_QUOTE_MAX_WORDS or len(t) > PULL_QUOTE_MAX_PARAGRAPHS:
         return None
-    if any(j != i and len(k) > len(key) + 10 and key in k for j, k in enumerate(t.keys)):
+    quoted = QUOTED.match(t.paragraphs[i])   # «quote» and who said it
+    if quoted and words(t.paragraphs[i][quoted.end():]) <= QUOTE_CREDIT_MAX_WORDS:
+        key = normalize_key(quoted.group(1))
+    if words(key) >= 5 and any(j != i and len(k) > len(key) + 10 and key in k for j, k in enumerate(t.keys)):
         return t.drop("pull_quote", i, i + 1, "repeats words of a longer paragraph of the text")
     return None
 

@@ -230,3 +230,18 @@ def test_a_health_disclaimer_after_the_text_goes():
 def test_a_box_label_names_its_opening_line_whatever_prefix_the_words_take():
     box = ["بودكاست", "«حكي سكن»: بودكاست أسبوعي عن المدينة", "الحلقات", "نهاية البودكاست"]
     assert kept([*ART[:2], *box, *ART[2:]]) == ART
+
+
+def test_a_wire_end_mark_and_initials_glued_to_the_last_paragraph_go():
+    assert kept([*ART[:-1], ART[-1] + " (النهاية) ف س ع / ن ح ر"]) == ART
+    ends = ART[0][:-1] + " حتى النهاية."
+    assert kept([ends, *ART[1:]]) == [ends, *ART[1:]]
+
+
+def test_dateline_with_a_spaced_numeric_date_and_a_double_dash():
+    assert kept(["كوالالمبور - 6 - 12 (دنا) -- " + ART[0], *ART[1:]]) == ART
+
+
+def test_a_pull_quote_with_its_speaker_glued_on_goes():
+    quote = "«الخطة تشمل قروضا ميسرة للمزارعين وتوزيع بذور محسنة»مزارع من المحافظات الشمالية"
+    assert kept([ART[0], quote, *ART[1:]]) == ART
