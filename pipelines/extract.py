@@ -101,13 +101,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
             markers: Markers | None = None) -> Extracted:
     """Extract one page. Raises ExtractionError when there is nothing to extract."""
     markers = markers or default_markers()
-    try:
-        tree = load_html(html)
-    except (ValueError, etree.ParserError) as exc:  # lxml refuses some byte soups outright
-        raise ExtractionError(f"unparseable HTML: {exc}") from exc
-    if tree is None:
-        raise ExtractionError("unparseable HTML")
-
+    tree = _parsed(html)
     canonical = _canonical(tree, url)
     jsonld = list(_jsonld_objects(tree))
     link_keys = frozenset(k for k in (remembered_key(_text(a)) for a in tree.iter("a"))
@@ -162,6 +156,16 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
         author_box=author_box,
         pruned=pruned.decisions,
     )
+
+
+def _parsed(html: str | bytes):
+    try:
+        tree = load_html(html)
+    except (ValueError, etree.ParserError) as exc:  # lxml refuses some byte soups outright
+        raise ExtractionError(f"unparseable HTML: {exc}") from exc
+    if tree is None:
+        raise ExtractionError("unparseable HTML")
+    return tree
 
 
 class Pruned:
