@@ -147,8 +147,7 @@ class SeedDoctor(scrapy.Spider):
         except etree.XMLSyntaxError:
             sitemap = None
         if sitemap is None:
-            source.type, source.problem = "not a sitemap", "not a sitemap"
-            yield from self._done(check)
+            yield from self._unreadable(source, check, "not a sitemap")
             return
         source.type = sitemap.type
         children = []
@@ -166,6 +165,10 @@ class SeedDoctor(scrapy.Spider):
             yield self._source(check, "child", newest, self.parse_sitemap)
         yield from self._done(check)
 
+    def _unreadable(self, source, check, what: str):
+        source.type = source.problem = what
+        yield from self._done(check)
+
     def parse_feed(self, response: Response):
         source, check = self._took(response)
         try:
@@ -173,8 +176,7 @@ class SeedDoctor(scrapy.Spider):
         except etree.XMLSyntaxError:
             root = None
         if root is None:
-            source.type, source.problem = "not a feed", "not a feed"
-            yield from self._done(check)
+            yield from self._unreadable(source, check, "not a feed")
             return
         source.type = "atom" if etree.QName(root).localname == "feed" else "rss"
         for item in root.xpath(FEED_ITEMS):
