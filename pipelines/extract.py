@@ -181,7 +181,9 @@ class Pruned:
                 self.remove(box, rule, evidence)
 
     def remove(self, el, rule: str, evidence: str) -> None:
-        self.decisions.append(Decision(" ".join(el.text_content().split()), rule, evidence, "extract"))
+        # the box's pieces of text apart, as the page shows them ("الأكثر قراءة" above a headline)
+        text = " ".join(piece for piece in (" ".join(t.split()) for t in el.itertext()) if piece)
+        self.decisions.append(Decision(text, rule, evidence, "extract"))
         _drop_keep_tail(el)
 
 
