@@ -102,14 +102,14 @@ def _on_topic(key: str, stems: set[str]) -> bool:
 def _drop_trailing_chrome(out: Cleaned) -> None:
     """A few words that end nothing, after the last sentence: share buttons, a subheading of
     nothing, a sign-off. An article ends with a sentence."""
+    if _announced_list(out.paragraphs):
+        return   # the items of a list a lead-in line announced
+    kept = [d for d in out.decisions if d.rule is None]   # in step with out.paragraphs
     while out.paragraphs and not ends_sentence_or_lead_in(out.paragraphs[-1]) and \
-            (words(out.paragraphs[-1]) <= TRAILING_CHROME_MAX_WORDS or _initials(out.paragraphs[-1])) \
-            and not _announced_list(out.paragraphs):
-        last = out.paragraphs.pop()
-        for d in reversed(out.decisions):
-            if d.rule is None and d.text == last:
-                d.rule, d.evidence = "trailing_chrome", "a few words that end no sentence, after the last one"
-                break
+            (words(out.paragraphs[-1]) <= TRAILING_CHROME_MAX_WORDS or _initials(out.paragraphs[-1])):
+        out.paragraphs.pop()
+        decision = kept.pop()
+        decision.rule, decision.evidence = "trailing_chrome", "a few words that end no sentence, after the last one"
         out.removed["trailing_chrome"] = out.removed.get("trailing_chrome", 0) + 1
 
 

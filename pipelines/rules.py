@@ -11,6 +11,7 @@ cuts "everything after" a phrase. Each removal is recorded with its rule and evi
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -107,6 +108,7 @@ class Text:
         self.some_prose = False      # a kept paragraph of half that: real text has begun
         self._arabic: bool | None = None
         self.last_prose = self._last_prose()
+        self._lead_ins = [i for i, p in enumerate(paragraphs) if p.rstrip().endswith(LEAD_IN)]
 
     def __len__(self) -> int:
         return len(self.paragraphs)
@@ -153,6 +155,11 @@ class Text:
             self.out.paragraphs.pop()
             last.rule, last.evidence = rule, evidence
             self.out.removed[rule] = self.out.removed.get(rule, 0) + 1
+
+    def lead_in_between(self, start: int, end: int) -> bool:
+        """A line ending with a colon (it announces what follows) stands between start and end."""
+        k = bisect.bisect_right(self._lead_ins, start)
+        return k < len(self._lead_ins) and self._lead_ins[k] < end
 
     def just_removed(self, rules: tuple[str, ...]) -> bool:
         last = self.out.decisions[-1] if self.out.decisions else None
@@ -544,7 +551,7 @@ def after_text(t: Text, i: int) -> int | None:
     p = t.paragraphs[i]
     if not t.after_article(i) or words(p) > AFTER_TEXT_MAX_WORDS or ends_sentence_or_lead_in(p):
         return None
-    if any(q.rstrip().endswith(LEAD_IN) for q in t.paragraphs[t.last_prose + 1:i]):
+    if t.lead_in_between(t.last_prose, i):
         return None
     return t.drop("after_text", i, i + 1, "a short line that ends no sentence, after the article's last one")
 
