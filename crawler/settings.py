@@ -71,6 +71,9 @@ CLEANING_STEPS = [
     "pipelines.sketch.SketchStep",
 ]
 CLEANING_PROCESSES = None      # worker processes for the cleaning steps; None: one per core; 0: none
+# A page whose steps run longer is dropped as `cleaning_timeout` and its process replaced
+# (pipelines/pool.py); 0: no bound. Not enforced with CLEANING_PROCESSES=0.
+CLEANING_PAGE_TIMEOUT = 60
 EXTRACT_PRUNE_XPATHS = []      # XPath expressions pruned from every page before extraction
 BOILERPLATE_MARKERS_FILE = ""  # a replacement for pipelines/markers.toml
 LANGUAGES = ["ar"]             # documents in other languages are dropped
