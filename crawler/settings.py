@@ -124,6 +124,17 @@ DEFAULT_FEED_FORMAT = "jsonlines"
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False       # an hourly run that finds nothing new leaves no empty file
 FEED_EXPORT_FIELDS = list(DOCUMENT_FIELDS)  # the contract's fields, in its order
+# Scrapy's storages, each recording whether its store() succeeded (crawler/feedstorage.py):
+# a document in an S3, GCS or FTP feed is done only once the upload succeeded.
+FEED_STORAGES = {
+    "": "crawler.feedstorage.FileFeedStorage",
+    "file": "crawler.feedstorage.FileFeedStorage",
+    "stdout": "crawler.feedstorage.StdoutFeedStorage",
+    "s3": "crawler.feedstorage.S3FeedStorage",
+    "gs": "crawler.feedstorage.GCSFeedStorage",
+    "ftp": "crawler.feedstorage.FTPFeedStorage",
+    "ftps": "crawler.feedstorage.FTPFeedStorage",
+}
 FEED_EXPORTERS = {
     "jsonlines": "crawler.exporters.FlushingJsonLinesItemExporter",
     "jsonl": "crawler.exporters.FlushingJsonLinesItemExporter",

@@ -3,6 +3,8 @@ import logging
 import os
 import re
 import socket
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from twisted.internet import task
@@ -25,7 +27,7 @@ def state_store(crawler) -> StateStore:
             _lock(store, uri, holder)
         store.join(holder)
         _keep_alive(crawler, store, holder)
-        exported = ids_in_feeds(store.feeds())
+        exported = ids_in_feeds(store.feeds(), lambda where: read_feed(crawler, where))
         released = store.recover(lambda doc_id: doc_id in exported)
         store.forget_feeds()
         if released:
@@ -79,17 +81,36 @@ def _beat(crawler, store: StateStore, holder: dict) -> None:
 FEED_ID = re.compile(r'"id":\s*"([0-9a-f]{40})"')
 
 
-def ids_in_feeds(paths: list[str]) -> set[str]:
-    """Document ids written in the local JSON Lines feeds of the last run (a line cut by a
-    kill has its id first, so it still counts: the document is there, whole or not)."""
+def ids_in_feeds(feeds: list[str], read=lambda path: Path(path).read_bytes()) -> set[str]:
+    """Document ids written in the JSON Lines feeds of the last run, local files or remote
+    objects (a line cut by a kill has its id first, so it still counts: the document is
+    there, whole or not)."""
     ids: set[str] = set()
-    for path in paths:
+    for where in feeds:
         try:
-            with open(path, encoding="utf-8", errors="replace") as feed:
-                for line in feed:
-                    m = FEED_ID.search(line[:200])
-                    if m:
-                        ids.add(m.group(1))
+            text = read(where).decode("utf-8", errors="replace")
         except OSError:
             continue
+        for line in text.splitlines():
+            m = FEED_ID.search(line[:200])
+            if m:
+                ids.add(m.group(1))
     return ids
+
+
+def read_feed(crawler, where: str) -> bytes:
+    """A noted feed as it is now: a local path, or a URI read back through the storage
+    Scrapy would write it with (crawler/feedstorage.py). One that cannot be read counts
+    as empty: its documents are fetched again (a duplicate is better than a loss)."""
+    if "://" not in where or where.startswith("file:"):
+        return Path(where.removeprefix("file://")).read_bytes()
+    from scrapy.utils.misc import build_from_crawler, load_object
+    scheme = urlsplit(where).scheme
+    path = crawler.settings.getwithbase("FEED_STORAGES").get(scheme)
+    try:
+        storage = build_from_crawler(load_object(path), crawler, where, feed_options={})
+        return storage.read_back() if hasattr(storage, "read_back") else b""
+    except Exception as exc:
+        logger.error("state store: cannot read back feed %s to recover (%r); its documents will be "
+                     "fetched again", urlsplit(where)._replace(netloc=urlsplit(where).hostname or "").geturl(), exc)
+        return b""

@@ -166,7 +166,8 @@ class DedupePipeline:
         # A document a feed failed to write stays provisional: the next run fetches it again.
         # A document a feed file still holds unstored is marked done when that file is
         # stored (crawler/extensions/feeds.py).
-        if item.get("id") in getattr(self.crawler, "feed_held_ids", ()):
+        # No feed extension (no feed at all): the document is nowhere, so never done.
+        if not getattr(self.crawler, "feeds_ready", False) or item.get("id") in self.crawler.feed_held_ids:
             return
         if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
             try:
