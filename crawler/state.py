@@ -10,7 +10,8 @@ from scrapy import signals
 from twisted.internet import task
 
 from crawler.pages import now_iso
-from pipelines.state import LOCK_TTL, StateError, StateStore, StoreUnavailable, open_store, stop_crawl
+from pipelines.state import (LOCK_TTL, StateError, StateStore, StoreUnavailable, open_store, process_namespace,
+                             stop_crawl)
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def state_store(crawler) -> StateStore:
     if store is None:
         uri = crawler.settings.get("STATE_URI")
         store = open_store(uri)
-        holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso()}
+        holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso(), "ns": process_namespace()}
         # A store shared by workers (Redis) is meant to be crawled by several processes at
         # once; one on a single machine (SQLite) takes the run lock.
         if not store.shared and crawler.settings.getbool("STATE_LOCK", True) and ":memory:" not in uri:

@@ -35,21 +35,38 @@ class StoreUnavailable(StateError):
 # bands (~20 MB at 16 bands).
 FOLD_EVERY = 64
 FOLD_SWEEP_DOCS = 65536
-LOCK_TTL = 120.0   # seconds without a heartbeat after which another host's lock is stale
+LOCK_TTL = 120.0   # seconds without a heartbeat after which a lock (or a worker) is stale
+
+
+def process_namespace() -> str | None:
+    """What makes a PID mean the same process to two readers: the machine's boot and the
+    PID namespace (a container has its own; its crawl is often PID 1). None where unknown."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            boot = f.read().strip()
+        return f"{boot}:{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return None
 
 
 def lock_alive(holder: dict, heartbeat: float) -> bool:
-    """Whether the crawl that took the lock still runs: on this host, its process exists;
-    elsewhere, its heartbeat is recent."""
-    if holder.get("host") == socket.gethostname():
+    """Whether the crawl that took the lock (or joined as a worker) still runs. Its
+    heartbeat decides, on every host: older than LOCK_TTL, it is gone, whatever its PID.
+    The PID is only a hint that it is gone sooner: when the holder ran in this process's
+    PID namespace (same boot, same namespace; by host name for holders written without
+    one) and no process has that PID any more."""
+    if time.time() - heartbeat >= LOCK_TTL:
+        return False
+    ours = process_namespace()
+    same_pids = holder["ns"] == ours if holder.get("ns") and ours else holder.get("host") == socket.gethostname()
+    if same_pids:
         try:
             os.kill(int(holder.get("pid", 0)), 0)
         except ProcessLookupError:
             return False
         except (PermissionError, ValueError, OverflowError):
-            return True
-        return True
-    return time.time() - heartbeat < LOCK_TTL
+            pass
+    return True
 
 
 def stop_crawl(crawler, exc: Exception) -> None:
@@ -173,8 +190,8 @@ class StateStore(ABC):
     @abstractmethod
     def acquire_lock(self, holder: dict) -> dict | None:
         """Take the run lock for `holder` ({"host", "pid", "since"}); return the live holder
-        that has it instead, if any. A holder whose process is gone (same host) or whose
-        heartbeat is older than LOCK_TTL seconds (another host) no longer holds it."""
+        that has it instead, if any. A holder whose heartbeat is older than LOCK_TTL seconds
+        no longer holds it, on any host; nor one whose process is gone (see `lock_alive`)."""
 
     @abstractmethod
     def refresh_lock(self, holder: dict) -> None:
