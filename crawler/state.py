@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from twisted.internet import task
 
+from crawler import faults
 from crawler.pages import now_iso
 from pipelines.state import (LOCK_TTL, StateError, StateStore, StoreUnavailable, open_store, process_namespace,
                              stop_crawl)
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 def state_store(crawler) -> StateStore:
     store = getattr(crawler, "state_store", None)
     if store is None:
+        faults.configure(crawler.settings)
         uri = crawler.settings.get("STATE_URI")
         store = open_store(uri)
         holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso(), "ns": process_namespace()}
@@ -29,7 +31,7 @@ def state_store(crawler) -> StateStore:
         store.join(holder)
         _keep_alive(crawler, store, holder)
         exported = ids_in_feeds(store.feeds(), lambda where: read_feed(crawler, where))
-        released = store.recover(lambda doc_id: doc_id in exported)
+        released = store.recover(lambda doc_id: _passing_recovery() or doc_id in exported)
         store.forget_feeds()
         if released:
             crawler.stats.set_value("state/recovered", released)
@@ -39,6 +41,11 @@ def state_store(crawler) -> StateStore:
         crawler.state_holder = holder
         crawler.signals.connect(store.close, signal=signals.engine_stopped)
     return store
+
+
+def _passing_recovery() -> bool:
+    faults.reached("recovery")   # called once a document: the 2nd call has settled one
+    return False
 
 
 def _lock(store: StateStore, uri: str, holder: dict) -> None:
@@ -80,22 +87,39 @@ def _beat(crawler, store: StateStore, holder: dict) -> None:
 
 
 FEED_ID = re.compile(r'"id":\s*"([0-9a-f]{40})"')
+XML_ID = re.compile(rb"<id>([0-9a-f]{40})</id>")
+CSV_ID = re.compile(r"([0-9a-f]{40}),")
 
 
 def ids_in_feeds(feeds: list[str], read=lambda path: Path(path).read_bytes()) -> set[str]:
-    """Document ids written in the JSON Lines feeds of the last run, local files or remote
-    objects (a line cut by a kill has its id first, so it still counts: the document is
-    there, whole or not)."""
+    """Document ids written in the feeds of the last run, local files or remote objects:
+    JSON Lines (a line cut by a kill has its id first, so it still counts: the document is
+    there, whole or not), CSV and XML (the `id` field), and Parquet files that were closed
+    (one cut by a kill is unreadable, and holds no document)."""
     ids: set[str] = set()
     for where in feeds:
         try:
-            text = read(where).decode("utf-8", errors="replace")
+            ids |= ids_in(read(where))
         except OSError:
             continue
-        for line in text.splitlines():
-            m = FEED_ID.search(line[:200])
-            if m:
-                ids.add(m.group(1))
+    return ids
+
+
+def ids_in(data: bytes) -> set[str]:
+    if data[:4] == b"PAR1":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        try:
+            return {v for v in pq.read_table(pa.BufferReader(data), columns=["id"]).column("id").to_pylist() if v}
+        except Exception:   # no footer: the kill cut it
+            return set()
+    if data.lstrip()[:5] in (b"<?xml", b"<item"):
+        return {m.decode() for m in XML_ID.findall(data)}
+    ids: set[str] = set()
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        m = FEED_ID.search(line[:200]) or CSV_ID.match(line)
+        if m:
+            ids.add(m.group(1))
     return ids
 
 

@@ -30,6 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 
+from crawler import faults
 from crawler.exporters import FlushingJsonLinesItemExporter, TxtItemExporter
 from crawler.feedstorage import writes_in_place
 
@@ -66,6 +67,7 @@ class CheckedFeedExporter(FeedExporter):
                     f"see the error above); stopping before the crawl starts, so that no document is counted as "
                     f"kept or marked done without a feed holding it") from None
             raise
+        faults.configure(crawler.settings)
         self._check_upload_libraries()
         self.crawler = crawler
         # What the dedupe pipeline checks before it marks any document done: a feed exists.
@@ -117,8 +119,11 @@ class CheckedFeedExporter(FeedExporter):
                         self.crawler.feed_held_ids[doc_id] += 1
             if not taken:   # no feed takes it: it is nowhere, so it is not done
                 self.crawler.export_failed_ids.add(doc_id)
+            faults.reached("before_feed_write")
         try:
             super().item_scraped(item, spider)
+            if doc_id:
+                faults.reached("after_feed_write")
         except Exception as exc:
             self.crawler.export_failed_ids.add(doc_id)
             self.crawler.stats.inc_value("docs/export_failed")
@@ -139,6 +144,7 @@ class CheckedFeedExporter(FeedExporter):
                 if stored and doc_id not in self.crawler.export_failed_ids:
                     done.append(doc_id)
         if done:
+            faults.reached("after_feed_store")
             self._done(done)
         if not stored:
             logger.error("feed %s was not stored: its documents stay provisional and are fetched again "
