@@ -97,6 +97,9 @@ DEDUPE_MINHASH_PERMUTATIONS = 128
 DEDUPE_MINHASH_BANDS = 16
 DEDUPE_SHINGLE_WORDS = 3
 DEDUPE_MINHASH_SEED = 1
+# A canonical URL named by more distinct fetched URLs than this in one run is a template's
+# mistake, not one article: it is ignored for the pages after (0: always trust it).
+DEDUPE_CANONICAL_MAX_SHARED = 3
 
 EXTENSIONS = {
     # feeds that record what they failed to write (crawler/extensions/feeds.py)

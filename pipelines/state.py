@@ -104,6 +104,17 @@ def unpack_keys(packed: bytes | None) -> list[int]:
     return np.frombuffer(packed, dtype=np.int64).tolist() if packed else []
 
 
+def drop_filter(reason, site, since, until) -> tuple[str, list]:
+    """SQL for the remembered drops that match every criterion given."""
+    clauses, args = ["1 = 1"], []
+    for clause, value in (("reason = ?", reason), ("site = ?", site), ("dropped_at >= ?", since),
+                          ("dropped_at < ?", until)):
+        if value is not None:
+            clauses.append(clause)
+            args.append(value)
+    return " AND ".join(clauses), args
+
+
 def owner_of(holder: dict) -> str:
     return f"{holder.get('host')}:{holder.get('pid')}:{holder.get('since')}"
 
@@ -150,6 +161,24 @@ class StateStore(ABC):
         those their feeds hold (`exported`: killed between the feed's write and the mark)
         are done; the others' claims are released, so this run fetches them again.
         Returns how many were released. Live workers' documents are left alone."""
+
+    # --- remembered drops: pages not fetched again, and `scrapy state forget` ---------
+
+    @abstractmethod
+    def remember_drop(self, url: str, reason: str, site: str) -> None:
+        """A page dropped for a lasting reason: its URL is recorded (not fetched again), with
+        the reason, its site and the time, so the verdict can be counted and forgotten."""
+
+    @abstractmethod
+    def counts(self) -> dict:
+        """What the store holds: {"articles": n, "pending": n, "dropped": {reason: n}}."""
+
+    @abstractmethod
+    def forget_drops(self, reason: str | None = None, site: str | None = None,
+                     since: float | None = None, until: float | None = None) -> int:
+        """Release remembered drops that match every criterion given (the time is when the
+        page was dropped, epoch seconds, `until` excluded): the next run fetches them again.
+        URLs of exported articles are never released. Returns how many were released."""
 
     # --- workers: who is crawling with this store right now --------------------------
 
@@ -230,6 +259,8 @@ class SQLiteStore(StateStore):
                                             text_hash TEXT, updating INTEGER NOT NULL DEFAULT 0,
                                             num INTEGER, bands BLOB);
         CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY, owner TEXT);
+        CREATE TABLE IF NOT EXISTS drops (url TEXT PRIMARY KEY, reason TEXT NOT NULL, site TEXT NOT NULL,
+                                          dropped_at REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS workers (owner TEXT PRIMARY KEY, holder TEXT NOT NULL, heartbeat REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS run_lock (one INTEGER PRIMARY KEY CHECK (one = 1), holder TEXT NOT NULL,
                                              heartbeat REAL NOT NULL);
@@ -438,6 +469,25 @@ class SQLiteStore(StateStore):
             # killed workers never said goodbye: forget them once their work is settled
             self.db.execute(f"DELETE FROM workers WHERE {dead}", live)
         return released
+
+    def remember_drop(self, url, reason, site):
+        with self._tx():
+            self.claim_url(url)
+            self.db.execute("INSERT OR REPLACE INTO drops (url, reason, site, dropped_at) VALUES (?, ?, ?, ?)",
+                            (url, reason, site, time.time()))
+
+    def counts(self):
+        dropped = dict(self.db.execute("SELECT reason, COUNT(*) FROM drops GROUP BY reason ORDER BY reason"))
+        return {"articles": self.db.execute("SELECT COUNT(*) FROM urls WHERE text_hash IS NOT NULL").fetchone()[0],
+                "pending": self.db.execute("SELECT COUNT(*) FROM pending").fetchone()[0],
+                "dropped": dropped}
+
+    def forget_drops(self, reason=None, site=None, since=None, until=None):
+        where, args = drop_filter(reason, site, since, until)
+        with self._tx():
+            self.db.execute(f"DELETE FROM urls WHERE text_hash IS NULL AND url IN (SELECT url FROM drops WHERE {where})",
+                            args)
+            return self.db.execute(f"DELETE FROM drops WHERE {where}", args).rowcount
 
     def _set_worker(self, owner, holder):
         self.db.execute("INSERT OR REPLACE INTO workers (owner, holder, heartbeat) VALUES (?, ?, ?)",

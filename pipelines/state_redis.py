@@ -148,6 +148,35 @@ class RedisStore(StateStore):
                 self._call(pipe.execute)
         return released
 
+    def remember_drop(self, url, reason, site):
+        with self.r.pipeline() as pipe:   # MULTI/EXEC: the URL and its verdict together
+            pipe.sadd(self.p + "urls", url)
+            pipe.hset(self.p + "drops", url, json.dumps({"reason": reason, "site": site, "at": time.time()}))
+            self._call(pipe.execute)
+
+    def counts(self):
+        dropped: dict[str, int] = {}
+        for _, raw in self._call(lambda: list(self.r.hscan_iter(self.p + "drops", count=1000))):
+            reason = json.loads(raw)["reason"]
+            dropped[reason] = dropped.get(reason, 0) + 1
+        return {"articles": self._call(self.r.hlen, self.p + "articles"),
+                "pending": self._call(self.r.hlen, self.p + "pending"), "dropped": dict(sorted(dropped.items()))}
+
+    def forget_drops(self, reason=None, site=None, since=None, until=None):
+        released = 0
+        for url, raw in self._call(lambda: list(self.r.hscan_iter(self.p + "drops", count=1000))):
+            drop = json.loads(raw)
+            if (reason is not None and drop["reason"] != reason) or (site is not None and drop["site"] != site) \
+                    or (since is not None and drop["at"] < since) or (until is not None and drop["at"] >= until):
+                continue
+            with self.r.pipeline() as pipe:
+                if not self._call(self.r.hexists, self.p + "articles", url):   # never an exported article
+                    pipe.srem(self.p + "urls", url)
+                pipe.hdel(self.p + "drops", url)
+                self._call(pipe.execute)
+            released += 1
+        return released
+
     def _set_worker(self, owner, holder):
         self._call(self.r.hset, self.p + "workers", owner, json.dumps({**holder, "heartbeat": time.time()}))
 
