@@ -35,6 +35,10 @@ class StoreUnavailable(StateError):
 # bands (~20 MB at 16 bands).
 FOLD_EVERY = 64
 FOLD_SWEEP_DOCS = 65536
+# The store's layout (SQLite's user_version; 0: a store from before versions were kept).
+# Raise it with each change that a migration step in SQLiteStore._migrate carries out.
+SCHEMA_VERSION = 1
+MIN_SQLITE = (3, 8, 3)   # WITHOUT ROWID (3.8.2), partial features of later ones are not used
 LOCK_TTL = 120.0   # seconds without a heartbeat after which a lock (or a worker) is stale
 
 
@@ -268,6 +272,9 @@ class SQLiteStore(StateStore):
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StateError(f"the state store needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python "
+                             f"has {sqlite3.sqlite_version}")
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -297,12 +304,28 @@ class SQLiteStore(StateStore):
     }
 
     def _migrate(self) -> None:
-        for table, columns in self.ADDED_COLUMNS.items():
-            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-            for name, kind in columns.items():
-                if name not in have:
+        """Each step in one transaction (a kill leaves a store at one version or the next,
+        never between), re-checked inside it (another process may have just done it); the
+        version last, in the step's own transaction."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StateError(f"state store {self.path} has schema version {version}, newer than this "
+                             f"crawler's {SCHEMA_VERSION}: update the crawler, or use another STATE_URI")
+        if self._missing_columns():   # write only when there is something to do
+            with self._tx():
+                for table, name, kind in self._missing_columns():
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self._migrate_bands()
+        if version < SCHEMA_VERSION:
+            with self._tx():
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _missing_columns(self) -> list[tuple[str, str, str]]:
+        missing = []
+        for table, columns in self.ADDED_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            missing += [(table, name, kind) for name, kind in columns.items() if name not in have]
+        return missing
 
     def _migrate_bands(self) -> None:
         """Stores made before band_index (a `bands` table of blobs keyed by document id, and
@@ -429,9 +452,11 @@ class SQLiteStore(StateStore):
     def _settle(self, doc_id: str) -> None:
         """The document is exported: its URL now answers for this text (the first export's
         time is kept, so an article's age is counted from when it was first exported)."""
-        self.db.execute("UPDATE urls SET text_hash = p.text_hash, seen_at = COALESCE(urls.seen_at, ?) "
-                        "FROM pending p WHERE p.doc_id = ? AND urls.url = p.url AND p.text_hash IS NOT NULL",
-                        (time.time(), doc_id))
+        # subqueries, not UPDATE ... FROM: that needs SQLite 3.33, and RHEL 8 ships 3.26
+        self.db.execute("UPDATE urls SET text_hash = (SELECT text_hash FROM pending WHERE doc_id = ?), "
+                        "seen_at = COALESCE(seen_at, ?) "
+                        "WHERE url = (SELECT url FROM pending WHERE doc_id = ? AND text_hash IS NOT NULL)",
+                        (doc_id, time.time(), doc_id))
 
     def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
         try:
