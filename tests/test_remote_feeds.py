@@ -4,7 +4,6 @@ again. Against a real S3 API (moto's server) and a real FTP server (pyftpdlib) o
 A feed that Scrapy disables stops the run at its start."""
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,7 +32,8 @@ def s3_server(tmp_path):
     """moto's S3 API server on loopback, with one empty bucket."""
     import boto3
     port = free_port()
-    server = subprocess.Popen([shutil.which("moto_server") or "moto_server", "-H", "127.0.0.1", "-p", str(port)],
+    # as a module of this Python: the venv's bin/ need not be on PATH (make test)
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
