@@ -39,12 +39,14 @@ test: $(INSTALLED) services
 # Figures, not assertions (bench/): ms/page of each cleaning stage on the fixture pages; crawl
 # throughput, CPU and memory on a generated 2,000-page Arabic site served by Debian's nginx on
 # loopback against the trafilatura command line, with per-stage ms/page on those pages; the
-# state store from 10k to 1M documents. The site is generated once into ~/.cache/arabic-news-bench.
+# state store from 10k to 1M documents; cleaning time per MB on generated 1-10 MB pages (flat
+# when no step is super-linear). The site is generated once into ~/.cache/arabic-news-bench.
 # BENCH_FULL=1 adds the 20,000-page memory run (also alone: make bench-memory).
 bench: $(INSTALLED) services bench-nginx
 	$(PY) bench/stages.py
 	$(PY) bench/crawl.py
 	$(PY) bench/store.py
+	$(PY) bench/big_pages.py
 	$(if $(filter 1,$(BENCH_FULL)),$(PY) bench/memory.py)
 
 bench-memory: $(INSTALLED) bench-nginx

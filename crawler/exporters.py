@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 from scrapy.exporters import BaseItemExporter, CsvItemExporter, JsonLinesItemExporter, XmlItemExporter
 from scrapy.utils.python import to_bytes
 
+from crawler import faults
 from pipelines.page import DOCUMENT_FIELDS
 
 
@@ -176,3 +177,4 @@ class ParquetItemExporter(BaseItemExporter):
                                     row_group_size=len(self.rows))
             self.rows = []
             self.file.flush()
+            faults.reached("parquet_batch")

@@ -84,6 +84,9 @@ ITEM_PIPELINES = {
 # takes a page and returns it or raises a drop. Add your own here to run it in the pool.
 CLEANING_STEPS = list(DEFAULT_CLEANING_STEPS)   # the list is in pipelines/steps.py
 CLEANING_PROCESSES = None      # worker processes for the cleaning steps; None: one per core; 0: none
+# A page whose steps run longer is dropped as `cleaning_timeout` and its process replaced
+# (pipelines/pool.py); 0: no bound. Not enforced with CLEANING_PROCESSES=0.
+CLEANING_PAGE_TIMEOUT = 60
 EXTRACT_PRUNE_XPATHS = []      # XPath expressions pruned from every page before extraction
 BOILERPLATE_MARKERS_FILE = ""  # a replacement for pipelines/markers.toml
 LANGUAGES = ["ar"]             # documents in other languages are dropped
@@ -107,6 +110,9 @@ DEDUPE_MINHASH_PERMUTATIONS = 128
 DEDUPE_MINHASH_BANDS = 16
 DEDUPE_SHINGLE_WORDS = 3
 DEDUPE_MINHASH_SEED = 1
+# A canonical URL named by more distinct fetched URLs than this in one run is a template's
+# mistake, not one article: it is ignored for the pages after (0: always trust it).
+DEDUPE_CANONICAL_MAX_SHARED = 3
 
 EXTENSIONS = {
     # the crawl's one state store (STATE_URI), opened on first use (crawler/state.py)
@@ -136,6 +142,17 @@ DEFAULT_FEED_FORMAT = "jsonlines"
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False       # an hourly run that finds nothing new leaves no empty file
 FEED_EXPORT_FIELDS = list(DOCUMENT_FIELDS)  # the contract's fields, in its order
+# Scrapy's storages, each recording whether its store() succeeded (crawler/feedstorage.py):
+# a document in an S3, GCS or FTP feed is done only once the upload succeeded.
+FEED_STORAGES = {
+    "": "crawler.feedstorage.FileFeedStorage",
+    "file": "crawler.feedstorage.FileFeedStorage",
+    "stdout": "crawler.feedstorage.StdoutFeedStorage",
+    "s3": "crawler.feedstorage.S3FeedStorage",
+    "gs": "crawler.feedstorage.GCSFeedStorage",
+    "ftp": "crawler.feedstorage.FTPFeedStorage",
+    "ftps": "crawler.feedstorage.FTPFeedStorage",
+}
 FEED_EXPORTERS = {
     "jsonlines": "crawler.exporters.FlushingJsonLinesItemExporter",
     "jsonl": "crawler.exporters.FlushingJsonLinesItemExporter",

@@ -7,15 +7,19 @@ import logging
 import os
 import re
 import socket
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from crawler import faults
 from crawler.pages import now_iso
 from pipelines.state import (  # noqa: F401 (stop_crawl: re-exported for the crawler's modules)
-    LOCK_TTL, StateError, StateStore, StoreKeeper, StoreUnavailable, open_store, stop_crawl, store_lost,
+    LOCK_TTL, StateError, StateStore, StoreKeeper, StoreUnavailable, open_store, process_namespace, stop_crawl,
+    store_lost,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,17 +63,18 @@ def state_store(crawler) -> StateStore:
 
 
 def _open(crawler) -> tuple[StateStore, dict]:
+    faults.configure(crawler.settings)
     uri = crawler.settings.get("STATE_URI")
     store = open_store(uri)
-    holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso()}
+    holder = {"host": socket.gethostname(), "pid": os.getpid(), "since": now_iso(), "ns": process_namespace()}
     # A store shared by workers (Redis) is meant to be crawled by several processes at
     # once; one on a single machine (SQLite) takes the run lock.
     if not store.shared and crawler.settings.getbool("STATE_LOCK", True) and ":memory:" not in uri:
         _lock(store, uri, holder)
     store.join(holder)
     _keep_alive(crawler, store, holder)
-    exported = ids_in_feeds(store.feeds())
-    released = store.recover(lambda doc_id: doc_id in exported)
+    exported = ids_in_feeds(store.feeds(), lambda where: read_feed(crawler, where))
+    released = store.recover(lambda doc_id: _passing_recovery() or doc_id in exported)
     store.forget_feeds()
     if released:
         crawler.stats.set_value("state/recovered", released)
@@ -77,6 +82,11 @@ def _open(crawler) -> tuple[StateStore, dict]:
                        "interrupted run; they will be fetched again", released)
     crawler.signals.connect(store.close, signal=signals.engine_stopped)
     return store, holder
+
+
+def _passing_recovery() -> bool:
+    faults.reached("recovery")   # called once a document: the 2nd call has settled one
+    return False
 
 
 def _lock(store: StateStore, uri: str, holder: dict) -> None:
@@ -118,19 +128,55 @@ def _beat(crawler, store: StateStore, holder: dict) -> None:
 
 
 FEED_ID = re.compile(r'"id":\s*"([0-9a-f]{40})"')
+XML_ID = re.compile(rb"<id>([0-9a-f]{40})</id>")
+CSV_ID = re.compile(r"([0-9a-f]{40}),")
 
 
-def ids_in_feeds(paths: list[str]) -> set[str]:
-    """Document ids written in the local JSON Lines feeds of the last run (a line cut by a
-    kill has its id first, so it still counts: the document is there, whole or not)."""
+def ids_in_feeds(feeds: list[str], read=lambda path: Path(path).read_bytes()) -> set[str]:
+    """Document ids written in the feeds of the last run, local files or remote objects:
+    JSON Lines (a line cut by a kill has its id first, so it still counts: the document is
+    there, whole or not), CSV and XML (the `id` field), and Parquet files that were closed
+    (one cut by a kill is unreadable, and holds no document)."""
     ids: set[str] = set()
-    for path in paths:
+    for where in feeds:
         try:
-            with open(path, encoding="utf-8", errors="replace") as feed:
-                for line in feed:
-                    m = FEED_ID.search(line[:200])
-                    if m:
-                        ids.add(m.group(1))
+            ids |= ids_in(read(where))
         except OSError:
             continue
     return ids
+
+
+def ids_in(data: bytes) -> set[str]:
+    if data[:4] == b"PAR1":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        try:
+            return {v for v in pq.read_table(pa.BufferReader(data), columns=["id"]).column("id").to_pylist() if v}
+        except Exception:   # no footer: the kill cut it
+            return set()
+    if data.lstrip()[:5] in (b"<?xml", b"<item"):
+        return {m.decode() for m in XML_ID.findall(data)}
+    ids: set[str] = set()
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        m = FEED_ID.search(line[:200]) or CSV_ID.match(line)
+        if m:
+            ids.add(m.group(1))
+    return ids
+
+
+def read_feed(crawler, where: str) -> bytes:
+    """A noted feed as it is now: a local path, or a URI read back through the storage
+    Scrapy would write it with (crawler/feedstorage.py). One that cannot be read counts
+    as empty: its documents are fetched again (a duplicate is better than a loss)."""
+    if "://" not in where or where.startswith("file:"):
+        return Path(where.removeprefix("file://")).read_bytes()
+    from scrapy.utils.misc import build_from_crawler, load_object
+    scheme = urlsplit(where).scheme
+    path = crawler.settings.getwithbase("FEED_STORAGES").get(scheme)
+    try:
+        storage = build_from_crawler(load_object(path), crawler, where, feed_options={})
+        return storage.read_back() if hasattr(storage, "read_back") else b""
+    except Exception as exc:
+        logger.error("state store: cannot read back feed %s to recover (%r); its documents will be "
+                     "fetched again", urlsplit(where)._replace(netloc=urlsplit(where).hostname or "").geturl(), exc)
+        return b""

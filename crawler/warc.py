@@ -24,6 +24,7 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler import faults
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 SNIFF_BYTES = 5000   # as much of a body as Scrapy's responsetypes looks at to sniff HTML
@@ -66,6 +67,8 @@ class RotatingWarcWriter:
             except FileExistsError:
                 continue
         self.files.append(path)
+        if faults.armed("warc_record"):
+            self._fh = faults.KillHalfway(self._fh, "warc_record")
         self._writer = WARCWriter(self._fh, gzip=True)
         self._writer.write_record(self._writer.create_warcinfo_record(path.name, self.info))
         self._fh.flush()

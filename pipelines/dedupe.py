@@ -20,7 +20,7 @@ import numpy as np
 from pipelines.drops import BY_REASON, StateUnavailable, as_drop_item
 from pipelines.normalize import normalize_key, remembered_key
 from pipelines.state import StateStore, StoreKeeper, StoreUnavailable, stop_crawl
-from pipelines.urls import clean_url, doc_id
+from pipelines.urls import clean_url, doc_id, site_of
 
 # Drops whose outcome a new fetch of the same page would repeat. Others (too short, no
 # text) may be a page caught mid-publication: those are fetched again next run.
@@ -159,10 +159,13 @@ class DedupePipeline:
     DEDUPE_ENABLED=False keeps the URL check (a page is exported once) but turns the
     content checks off."""
 
-    def __init__(self, store: StateStore, config: MinHashConfig, content: bool):
+    def __init__(self, store: StateStore, config: MinHashConfig, content: bool, canonical_max_shared: int = 3):
         self.store = store
         self.config = config
         self.content = content
+        # canonical URL -> the distinct fetched URLs that named it (this run), up to the bound
+        self.canonical_max_shared = canonical_max_shared
+        self.named_by: dict[str, set[str]] = {}
         store.ensure_param("minhash", config.fingerprint())
 
     @classmethod
@@ -171,7 +174,8 @@ class DedupePipeline:
 
         # the crawl's one store, opened by the extension that keeps it (crawler/state.py)
         pipeline = cls(crawler.get_extension(StoreKeeper).store(), minhash_config_from_settings(crawler.settings),
-                       crawler.settings.getbool("DEDUPE_ENABLED", True))
+                       crawler.settings.getbool("DEDUPE_ENABLED", True),
+                       crawler.settings.getint("DEDUPE_CANONICAL_MAX_SHARED", 3))
         pipeline.crawler = crawler
         # Connected after the feed exports' own handler (extensions are built before the
         # pipelines), so a document is in the feed before its claims become final.
@@ -183,7 +187,8 @@ class DedupePipeline:
         # A document a feed failed to write stays provisional: the next run fetches it again.
         # A document a feed file still holds unstored is marked done when that file is
         # stored (crawler/extensions/feeds.py).
-        if item.get("id") in getattr(self.crawler, "feed_held_ids", ()):
+        # No feed extension (no feed at all): the document is nowhere, so never done.
+        if not getattr(self.crawler, "feeds_ready", False) or item.get("id") in self.crawler.feed_held_ids:
             return
         if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
             try:
@@ -194,9 +199,13 @@ class DedupePipeline:
                 stop_crawl(self.crawler, exc)  # left provisional: the next run settles it
 
     def item_dropped(self, item, response, exception, spider):  # noqa: ARG002
-        if getattr(exception, "reason", None) in REMEMBERED_DROPS:
+        reason = getattr(exception, "reason", None)
+        if reason in REMEMBERED_DROPS and response is not None:
+            # with its reason, site and time: `scrapy state forget` can release the verdict
             try:
-                self._remember(response)
+                for url in {response.url, *response.meta.get("redirect_urls", ())}:
+                    url = clean_url(url)
+                    self.store.remember_drop(url, reason, site_of(url))
             except StoreUnavailable:
                 pass  # only a page fetched again next run
 
@@ -208,7 +217,23 @@ class DedupePipeline:
         for url in {response.url, *response.meta.get("redirect_urls", ())}:
             self.store.claim_url(clean_url(url))
 
+    def _trusted_url(self, page) -> str:
+        """The page's canonical URL, unless more than DEDUPE_CANONICAL_MAX_SHARED distinct
+        fetched URLs named it in this run: then it is a template's mistake (a section page
+        named by all its articles), and the fetched URL stands for the page."""
+        fetched = clean_url(page.fetched_url) if page.fetched_url.startswith(("http://", "https://")) else None
+        if not self.canonical_max_shared or fetched is None or page.url == fetched:
+            return page.url
+        named = self.named_by.setdefault(page.url, set())
+        if len(named) <= self.canonical_max_shared:
+            named.add(fetched)
+        if len(named) > self.canonical_max_shared:
+            self.crawler.stats.inc_value("docs/canonical_ignored")
+            return fetched
+        return page.url
+
     def process_item(self, page):
+        page.url = self._trusted_url(page)
         page.id = doc_id(page.url)
         try:
             verdict, page.text_hash = check(self.store, page.id, page.url, page.text, self.config,

@@ -35,21 +35,42 @@ class StoreUnavailable(StateError):
 # bands (~20 MB at 16 bands).
 FOLD_EVERY = 64
 FOLD_SWEEP_DOCS = 65536
-LOCK_TTL = 120.0   # seconds without a heartbeat after which another host's lock is stale
+# The store's layout (SQLite's user_version; 0: a store from before versions were kept).
+# Raise it with each change that a migration step in SQLiteStore._migrate carries out.
+SCHEMA_VERSION = 1
+MIN_SQLITE = (3, 8, 3)   # WITHOUT ROWID (3.8.2), partial features of later ones are not used
+LOCK_TTL = 120.0   # seconds without a heartbeat after which a lock (or a worker) is stale
+
+
+def process_namespace() -> str | None:
+    """What makes a PID mean the same process to two readers: the machine's boot and the
+    PID namespace (a container has its own; its crawl is often PID 1). None where unknown."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            boot = f.read().strip()
+        return f"{boot}:{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return None
 
 
 def lock_alive(holder: dict, heartbeat: float) -> bool:
-    """Whether the crawl that took the lock still runs: on this host, its process exists;
-    elsewhere, its heartbeat is recent."""
-    if holder.get("host") == socket.gethostname():
+    """Whether the crawl that took the lock (or joined as a worker) still runs. Its
+    heartbeat decides, on every host: older than LOCK_TTL, it is gone, whatever its PID.
+    The PID is only a hint that it is gone sooner: when the holder ran in this process's
+    PID namespace (same boot, same namespace; by host name for holders written without
+    one) and no process has that PID any more."""
+    if time.time() - heartbeat >= LOCK_TTL:
+        return False
+    ours = process_namespace()
+    same_pids = holder["ns"] == ours if holder.get("ns") and ours else holder.get("host") == socket.gethostname()
+    if same_pids:
         try:
             os.kill(int(holder.get("pid", 0)), 0)
         except ProcessLookupError:
             return False
         except (PermissionError, ValueError, OverflowError):
-            return True
-        return True
-    return time.time() - heartbeat < LOCK_TTL
+            pass
+    return True
 
 
 # A signal (Scrapy signals are plain objects): the state store stopped answering. Sent with
@@ -100,6 +121,17 @@ def unpack_keys(packed: bytes | None) -> list[int]:
     return np.frombuffer(packed, dtype=np.int64).tolist() if packed else []
 
 
+def drop_filter(reason, site, since, until) -> tuple[str, list]:
+    """SQL for the remembered drops that match every criterion given."""
+    clauses, args = ["1 = 1"], []
+    for clause, value in (("reason = ?", reason), ("site = ?", site), ("dropped_at >= ?", since),
+                          ("dropped_at < ?", until)):
+        if value is not None:
+            clauses.append(clause)
+            args.append(value)
+    return " AND ".join(clauses), args
+
+
 def owner_of(holder: dict) -> str:
     return f"{holder.get('host')}:{holder.get('pid')}:{holder.get('since')}"
 
@@ -147,6 +179,24 @@ class StateStore(ABC):
         are done; the others' claims are released, so this run fetches them again.
         Returns how many were released. Live workers' documents are left alone."""
 
+    # --- remembered drops: pages not fetched again, and `scrapy state forget` ---------
+
+    @abstractmethod
+    def remember_drop(self, url: str, reason: str, site: str) -> None:
+        """A page dropped for a lasting reason: its URL is recorded (not fetched again), with
+        the reason, its site and the time, so the verdict can be counted and forgotten."""
+
+    @abstractmethod
+    def counts(self) -> dict:
+        """What the store holds: {"articles": n, "pending": n, "dropped": {reason: n}}."""
+
+    @abstractmethod
+    def forget_drops(self, reason: str | None = None, site: str | None = None,
+                     since: float | None = None, until: float | None = None) -> int:
+        """Release remembered drops that match every criterion given (the time is when the
+        page was dropped, epoch seconds, `until` excluded): the next run fetches them again.
+        URLs of exported articles are never released. Returns how many were released."""
+
     # --- workers: who is crawling with this store right now --------------------------
 
     def join(self, holder: dict) -> None:
@@ -186,8 +236,8 @@ class StateStore(ABC):
     @abstractmethod
     def acquire_lock(self, holder: dict) -> dict | None:
         """Take the run lock for `holder` ({"host", "pid", "since"}); return the live holder
-        that has it instead, if any. A holder whose process is gone (same host) or whose
-        heartbeat is older than LOCK_TTL seconds (another host) no longer holds it."""
+        that has it instead, if any. A holder whose heartbeat is older than LOCK_TTL seconds
+        no longer holds it, on any host; nor one whose process is gone (see `lock_alive`)."""
 
     @abstractmethod
     def refresh_lock(self, holder: dict) -> None:
@@ -249,6 +299,8 @@ class SQLiteStore(StateStore):
                                             text_hash TEXT, updating INTEGER NOT NULL DEFAULT 0,
                                             num INTEGER, bands BLOB);
         CREATE TABLE IF NOT EXISTS feeds (path TEXT PRIMARY KEY, owner TEXT);
+        CREATE TABLE IF NOT EXISTS drops (url TEXT PRIMARY KEY, reason TEXT NOT NULL, site TEXT NOT NULL,
+                                          dropped_at REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS workers (owner TEXT PRIMARY KEY, holder TEXT NOT NULL, heartbeat REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS run_lock (one INTEGER PRIMARY KEY CHECK (one = 1), holder TEXT NOT NULL,
                                              heartbeat REAL NOT NULL);
@@ -258,6 +310,9 @@ class SQLiteStore(StateStore):
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StateError(f"the state store needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this Python "
+                             f"has {sqlite3.sqlite_version}")
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -287,12 +342,28 @@ class SQLiteStore(StateStore):
     }
 
     def _migrate(self) -> None:
-        for table, columns in self.ADDED_COLUMNS.items():
-            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-            for name, kind in columns.items():
-                if name not in have:
+        """Each step in one transaction (a kill leaves a store at one version or the next,
+        never between), re-checked inside it (another process may have just done it); the
+        version last, in the step's own transaction."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StateError(f"state store {self.path} has schema version {version}, newer than this "
+                             f"crawler's {SCHEMA_VERSION}: update the crawler, or use another STATE_URI")
+        if self._missing_columns():   # write only when there is something to do
+            with self._tx():
+                for table, name, kind in self._missing_columns():
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self._migrate_bands()
+        if version < SCHEMA_VERSION:
+            with self._tx():
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _missing_columns(self) -> list[tuple[str, str, str]]:
+        missing = []
+        for table, columns in self.ADDED_COLUMNS.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            missing += [(table, name, kind) for name, kind in columns.items() if name not in have]
+        return missing
 
     def _migrate_bands(self) -> None:
         """Stores made before band_index (a `bands` table of blobs keyed by document id, and
@@ -419,9 +490,11 @@ class SQLiteStore(StateStore):
     def _settle(self, doc_id: str) -> None:
         """The document is exported: its URL now answers for this text (the first export's
         time is kept, so an article's age is counted from when it was first exported)."""
-        self.db.execute("UPDATE urls SET text_hash = p.text_hash, seen_at = COALESCE(urls.seen_at, ?) "
-                        "FROM pending p WHERE p.doc_id = ? AND urls.url = p.url AND p.text_hash IS NOT NULL",
-                        (time.time(), doc_id))
+        # subqueries, not UPDATE ... FROM: that needs SQLite 3.33, and RHEL 8 ships 3.26
+        self.db.execute("UPDATE urls SET text_hash = (SELECT text_hash FROM pending WHERE doc_id = ?), "
+                        "seen_at = COALESCE(seen_at, ?) "
+                        "WHERE url = (SELECT url FROM pending WHERE doc_id = ? AND text_hash IS NOT NULL)",
+                        (doc_id, time.time(), doc_id))
 
     def recover(self, exported: Callable[[str], bool] = lambda doc_id: False) -> int:
         try:
@@ -459,6 +532,25 @@ class SQLiteStore(StateStore):
             # killed workers never said goodbye: forget them once their work is settled
             self.db.execute(f"DELETE FROM workers WHERE {dead}", live)
         return released
+
+    def remember_drop(self, url, reason, site):
+        with self._tx():
+            self.claim_url(url)
+            self.db.execute("INSERT OR REPLACE INTO drops (url, reason, site, dropped_at) VALUES (?, ?, ?, ?)",
+                            (url, reason, site, time.time()))
+
+    def counts(self):
+        dropped = dict(self.db.execute("SELECT reason, COUNT(*) FROM drops GROUP BY reason ORDER BY reason"))
+        return {"articles": self.db.execute("SELECT COUNT(*) FROM urls WHERE text_hash IS NOT NULL").fetchone()[0],
+                "pending": self.db.execute("SELECT COUNT(*) FROM pending").fetchone()[0],
+                "dropped": dropped}
+
+    def forget_drops(self, reason=None, site=None, since=None, until=None):
+        where, args = drop_filter(reason, site, since, until)
+        with self._tx():
+            self.db.execute(f"DELETE FROM urls WHERE text_hash IS NULL AND url IN (SELECT url FROM drops WHERE {where})",
+                            args)
+            return self.db.execute(f"DELETE FROM drops WHERE {where}", args).rowcount
 
     def _set_worker(self, owner, holder):
         self.db.execute("INSERT OR REPLACE INTO workers (owner, holder, heartbeat) VALUES (?, ?, ?)",

@@ -1,7 +1,8 @@
 """The state store on Redis (`STATE_URI=redis://[:password@]host:port/db`, `rediss://` for TLS).
 
 The same interface as the SQLite store, for crawls whose processes share one state. The
-near-duplicate check and claim is one Lua script: atomic, and one round trip. A Redis that
+near-duplicate check and claim, marking a document done, and releasing the claims of a
+document a dead worker never exported are Lua scripts: each atomic, and one round trip. A Redis that
 goes away mid-crawl raises StoreUnavailable, which stops the crawl: nothing is marked done
 that was not exported.
 """
@@ -50,6 +51,51 @@ return false
 """
 
 
+# A document is done: its pending entry settles (a kept article's URL now answers for its
+# text hash, the first export's time kept) and goes, together. KEYS: pending, articles;
+# ARGV: doc id, "1" if kept, the time now. Entries of old stores are a bare URL (no hash).
+DONE = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw and ARGV[2] == '1' and string.sub(raw, 1, 1) == '{' then
+  local entry = cjson.decode(raw)
+  if entry.hash and entry.hash ~= cjson.null then
+    local seen = tonumber(ARGV[3])
+    local old = redis.call('HGET', KEYS[2], entry.url)
+    if old then
+      local stored = cjson.decode(old)
+      if stored.seen and stored.seen ~= cjson.null then seen = stored.seen end
+    end
+    redis.call('HSET', KEYS[2], entry.url, cjson.encode({hash = entry.hash, seen = seen}))
+  end
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return raw and 1 or 0
+"""
+
+# A dead worker's document that no feed holds: its URL, exact key, bands and signature are
+# released and its pending entry goes, all or nothing, and only if the entry is still the
+# one recovery judged (ARGV[2]). KEYS: pending, urls, keys, signatures, doc_bands, doc_key;
+# ARGV: doc id, the entry as read. The band sets are named in doc_bands.
+RELEASE = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw or raw ~= ARGV[2] then return 0 end
+local url = raw
+if string.sub(raw, 1, 1) == '{' then url = cjson.decode(raw).url end
+redis.call('SREM', KEYS[2], url)
+local key = redis.call('HGET', KEYS[6], ARGV[1])
+if key then redis.call('HDEL', KEYS[3], key) end
+local bands = redis.call('HGET', KEYS[5], ARGV[1])
+if bands then
+  for band in string.gmatch(bands, '%S+') do redis.call('SREM', band, ARGV[1]) end
+end
+redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
+redis.call('HDEL', KEYS[6], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+"""
+
+
 class RedisStore(StateStore):
     shared = True   # workers on many machines join one crawl (crawler/distributed.py)
     def __init__(self, uri: str, prefix: str = "arabic-news:"):
@@ -59,6 +105,8 @@ class RedisStore(StateStore):
             self.r = redis.Redis.from_url(uri, socket_timeout=10, socket_connect_timeout=5)
             self.r.ping()
             self._claim_near = self.r.register_script(CLAIM_NEAR)
+            self._done = self.r.register_script(DONE)
+            self._release = self.r.register_script(RELEASE)
         except redis.RedisError as exc:
             raise StateError(f"cannot open state store {_safe(uri)}: {exc}") from exc
 
@@ -97,16 +145,8 @@ class RedisStore(StateStore):
         return json.loads(text) if text.startswith("{") else {"url": text, "owner": None}
 
     def done(self, doc_id, kept=True):
-        raw = self._call(self.r.hget, self.p + "pending", doc_id)
-        if kept and raw is not None:
-            self._settle(self._entry(raw))
-        self._call(self.r.hdel, self.p + "pending", doc_id)
-
-    def _settle(self, entry: dict) -> None:
-        if entry.get("hash"):
-            old = self.article(entry["url"])
-            seen = old[1] if old and old[1] else time.time()
-            self._call(self.r.hset, self.p + "articles", entry["url"], json.dumps({"hash": entry["hash"], "seen": seen}))
+        self._call(lambda: self._done(keys=[self.p + "pending", self.p + "articles"],
+                                      args=[doc_id, "1" if kept else "0", repr(time.time())]))
 
     def article(self, url):
         raw = self._call(self.r.hget, self.p + "articles", url)
@@ -126,26 +166,43 @@ class RedisStore(StateStore):
             if entry.get("owner") in live:
                 continue  # another worker's document, still in its hands
             if exported(doc_id):
-                self._settle(entry)
-                self._call(self.r.hdel, self.p + "pending", doc_id)
+                self.done(doc_id)
                 continue
             if entry.get("update"):  # an update's URL stays final: only the new version is lost
                 self._call(self.r.hdel, self.p + "pending", doc_id)
                 continue
-            released += 1
-            key = self._call(self.r.hget, self.p + "doc_key", doc_id)
-            bands = self._call(self.r.hget, self.p + "doc_bands", doc_id)
+            released += self._call(lambda: self._release(
+                keys=[self.p + k for k in ("pending", "urls", "keys", "signatures", "doc_bands", "doc_key")],
+                args=[doc_id, raw]))
+        return released
+
+    def remember_drop(self, url, reason, site):
+        with self.r.pipeline() as pipe:   # MULTI/EXEC: the URL and its verdict together
+            pipe.sadd(self.p + "urls", url)
+            pipe.hset(self.p + "drops", url, json.dumps({"reason": reason, "site": site, "at": time.time()}))
+            self._call(pipe.execute)
+
+    def counts(self):
+        dropped: dict[str, int] = {}
+        for _, raw in self._call(lambda: list(self.r.hscan_iter(self.p + "drops", count=1000))):
+            reason = json.loads(raw)["reason"]
+            dropped[reason] = dropped.get(reason, 0) + 1
+        return {"articles": self._call(self.r.hlen, self.p + "articles"),
+                "pending": self._call(self.r.hlen, self.p + "pending"), "dropped": dict(sorted(dropped.items()))}
+
+    def forget_drops(self, reason=None, site=None, since=None, until=None):
+        released = 0
+        for url, raw in self._call(lambda: list(self.r.hscan_iter(self.p + "drops", count=1000))):
+            drop = json.loads(raw)
+            if (reason is not None and drop["reason"] != reason) or (site is not None and drop["site"] != site) \
+                    or (since is not None and drop["at"] < since) or (until is not None and drop["at"] >= until):
+                continue
             with self.r.pipeline() as pipe:
-                pipe.srem(self.p + "urls", entry["url"])
-                if key is not None:
-                    pipe.hdel(self.p + "keys", key)
-                for band in (bands or b"").decode().split():
-                    pipe.srem(band, doc_id)
-                pipe.hdel(self.p + "signatures", doc_id)
-                pipe.hdel(self.p + "doc_bands", doc_id)
-                pipe.hdel(self.p + "doc_key", doc_id)
-                pipe.hdel(self.p + "pending", doc_id)
+                if not self._call(self.r.hexists, self.p + "articles", url):   # never an exported article
+                    pipe.srem(self.p + "urls", url)
+                pipe.hdel(self.p + "drops", url)
                 self._call(pipe.execute)
+            released += 1
         return released
 
     def _set_worker(self, owner, holder):

@@ -37,13 +37,22 @@ def site_of(url: str) -> str:
     return ext.top_domain_under_public_suffix or host
 
 
+def is_site_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
 def canonical_url(declared: str | None, fetched_url: str) -> str:
     """The page's declared canonical URL when it is on the same site, else the fetched URL.
     A page from a file, or from no known URL at all (`clean_page(html)`), has only its own
-    word for where it lives."""
+    word for where it lives. A canonical that is the site's home page, named by a page that is
+    not, is a template's mistake (every article would be one URL, dropped as a duplicate): it
+    is ignored."""
     if declared and urlsplit(declared).scheme in ("http", "https"):
         fetched_scheme = urlsplit(fetched_url).scheme
-        if not fetched_url or fetched_scheme == "file" or site_of(declared) == site_of(fetched_url):
+        if fetched_url and is_site_root(declared) and not is_site_root(fetched_url):
+            pass
+        elif not fetched_url or fetched_scheme == "file" or site_of(declared) == site_of(fetched_url):
             return clean_url(declared)
     return clean_url(fetched_url) if urlsplit(fetched_url).scheme in ("http", "https") else fetched_url
 

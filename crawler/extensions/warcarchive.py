@@ -19,6 +19,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler import faults
 from crawler.warc import RotatingWarcWriter, warcinfo
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class WarcArchive:
     @classmethod
     def from_crawler(cls, crawler):
         directory = crawler.settings.get("WARC_DIR")
+        faults.configure(crawler.settings)
         if not directory:
             raise NotConfigured   # WARC_DIR empty: no archive (no warning for the usual case)
         settings = crawler.settings
