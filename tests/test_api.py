@@ -146,7 +146,7 @@ def test_every_drop_reason_has_a_page_in_the_docs():
     from pipelines import drops, pool
 
     classes = {c for c in vars(drops).values() if isinstance(c, type) and issubclass(c, PageDropped)}
-    classes |= {pool.WorkerDied}
+    classes |= {pool.WorkerDied, pool.CleaningTimeout}
     reasons = {c.reason for c in classes if "reason" in vars(c)} - {"dropped"} | {"pipeline_error"}
     pages = {p.stem for p in (ROOT / "docs" / "dropped").glob("*.md")}
     assert reasons - pages == set()
