@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -154,6 +155,17 @@ def minhash_config_from_settings(settings) -> MinHashConfig:
     )
 
 
+class FeedLedger:
+    """What the feed exports tell the dedupe pipeline before it marks a document done: which
+    documents a feed failed to write, and which wait in a feed file not stored yet. The feed
+    extension is one (crawler/extensions/feeds.py), found with
+    `crawler.get_extension(FeedLedger)`; without one, no feed holds anything."""
+
+    def __init__(self):
+        self.failed_ids: set[str] = set()
+        self.held_ids: Counter = Counter()   # document id -> open feed files holding it unstored
+
+
 class DedupePipeline:
     """URL, exact and near-duplicate checks against the state store (STATE_URI).
     DEDUPE_ENABLED=False keeps the URL check (a page is exported once) but turns the
@@ -188,9 +200,10 @@ class DedupePipeline:
         # A document a feed file still holds unstored is marked done when that file is
         # stored (crawler/extensions/feeds.py).
         # No feed extension (no feed at all): the document is nowhere, so never done.
-        if not getattr(self.crawler, "feeds_ready", False) or item.get("id") in self.crawler.feed_held_ids:
+        ledger = self.crawler.get_extension(FeedLedger)
+        if ledger is None or item.get("id") in ledger.held_ids:
             return
-        if item.get("id") and item["id"] not in getattr(self.crawler, "export_failed_ids", ()):
+        if item.get("id") and item["id"] not in ledger.failed_ids:
             try:
                 with self.store.claims():
                     self.store.done(item["id"])

@@ -43,3 +43,31 @@ def test_the_crawl_runs_the_steps_clean_page_runs():
     from pipelines.steps import CLEANING_STEPS
 
     assert settings.CLEANING_STEPS == CLEANING_STEPS
+
+
+def crawler_attributes_set(path) -> list[str]:
+    """`crawler.x = ...` / `self.crawler.x = ...`: state hung on Scrapy's Crawler object."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Attribute):
+                owner = target.value
+                name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
+                if name == "crawler":
+                    found.append(target.attr)
+    return found
+
+
+def test_no_component_hangs_state_on_the_crawler():
+    """State passes through Scrapy's own means: components made by from_crawler, found with
+    crawler.get_extension, and signals (the state store's keeper, the feeds' ledger)."""
+    offenders = {path.relative_to(ROOT).as_posix(): crawler_attributes_set(path)
+                 for path in sorted([*(ROOT / "crawler").rglob("*.py"), *(ROOT / "pipelines").rglob("*.py")])}
+    assert {p: a for p, a in offenders.items() if a} == {}
+
+
+def test_the_attribute_check_sees_one(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(self, crawler):\n    crawler.held = 1\n    self.crawler.lost = True\n    self.crawler = crawler\n")
+    assert crawler_attributes_set(sample) == ["held", "lost"]

@@ -23,7 +23,6 @@ exporting nothing, and every document would count as kept.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from pathlib import Path
 
 from scrapy import signals
@@ -33,6 +32,7 @@ from scrapy.extensions.feedexport import FeedExporter
 from crawler import faults
 from crawler.exporters import FlushingJsonLinesItemExporter, TxtItemExporter
 from crawler.feedstorage import writes_in_place
+from pipelines.dedupe import FeedLedger
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class FeedsUnavailable(RuntimeError):
     """The configured feeds cannot be written: the crawl must not start."""
 
 
-class CheckedFeedExporter(FeedExporter):
+class CheckedFeedExporter(FeedExporter, FeedLedger):
     @classmethod
     def from_crawler(cls, crawler):
         exporter = super().from_crawler(crawler)
@@ -70,12 +70,10 @@ class CheckedFeedExporter(FeedExporter):
         faults.configure(crawler.settings)
         self._check_upload_libraries()
         self.crawler = crawler
-        # What the dedupe pipeline checks before it marks any document done: a feed exists.
-        crawler.feeds_ready = True
-        crawler.export_failed_ids = set()
-        # document id -> how many open feed files still hold it unstored (the dedupe
-        # pipeline leaves these to us to mark done)
-        crawler.feed_held_ids = Counter()
+        # What the dedupe pipeline reads before it marks a document done (FeedLedger): the
+        # documents a feed failed to write, and those an open feed file holds unstored (which
+        # it leaves to us to mark done when the file is stored).
+        FeedLedger.__init__(self)
         self.held_by_slot: dict[int, list[str]] = {}
         self.noted: set[str] = set()
 
@@ -116,16 +114,16 @@ class CheckedFeedExporter(FeedExporter):
                     taken = True
                     if not self._durable_at_once(slot):
                         self.held_by_slot.setdefault(id(slot), []).append(doc_id)
-                        self.crawler.feed_held_ids[doc_id] += 1
+                        self.held_ids[doc_id] += 1
             if not taken:   # no feed takes it: it is nowhere, so it is not done
-                self.crawler.export_failed_ids.add(doc_id)
+                self.failed_ids.add(doc_id)
             faults.reached("before_feed_write")
         try:
             super().item_scraped(item, spider)
             if doc_id:
                 faults.reached("after_feed_write")
         except Exception as exc:
-            self.crawler.export_failed_ids.add(doc_id)
+            self.failed_ids.add(doc_id)
             self.crawler.stats.inc_value("docs/export_failed")
             logger.error("feed export failed for %s: %r; it will be fetched again next run",
                          item.get("url") if hasattr(item, "get") else item, exc)
@@ -137,11 +135,11 @@ class CheckedFeedExporter(FeedExporter):
         stored = getattr(slot.storage, "stored", None) is True
         done = []
         for doc_id in self.held_by_slot.pop(id(slot), []):
-            held = self.crawler.feed_held_ids
+            held = self.held_ids
             held[doc_id] -= 1
             if held[doc_id] <= 0:
                 del held[doc_id]
-                if stored and doc_id not in self.crawler.export_failed_ids:
+                if stored and doc_id not in self.failed_ids:
                     done.append(doc_id)
         if done:
             faults.reached("after_feed_store")

@@ -438,6 +438,9 @@ class NewsSpider(scrapy.Spider):
         message = str(failure.value)
         if failure.check(AlreadyStored):
             return
+        # By type where Scrapy gives one. Scrapy 2.19 raises a bare IgnoreRequest for robots.txt
+        # and for too many redirects, and cancels an oversized download with a plain error: its
+        # message is the only tell there (tests/test_hostile.py and test_crawl.py pin each reason).
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
         elif failure.check(PrivateNetworkBlocked):
