@@ -30,6 +30,19 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def parquet_documents(folder: Path) -> list[dict]:
+    """Every document of the Parquet files in `folder`; a batch a kill cut is unreadable (as
+    Parquet is until closed) and counts for nothing."""
+    import pyarrow.parquet as pq
+    docs = []
+    for path in sorted(folder.glob("*.parquet")):
+        try:
+            docs += pq.read_table(path).to_pylist()
+        except Exception:
+            continue
+    return docs
+
+
 def run_scrapy(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
     """`scrapy ARGS` in a child process, exactly as a user runs it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

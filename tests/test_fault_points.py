@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from conftest import ROOT, demo_seed_for
+from conftest import ROOT, demo_seed_for, parquet_documents
 from test_faults import ORIGINALS, documents, story_of
 
 pytestmark = pytest.mark.faults
@@ -28,17 +28,6 @@ def crawl(seed, state, *args):
 
 def fault(point, after):
     return ["-s", f"FAULT_POINT={point}", "-s", f"FAULT_AFTER={after}"]
-
-
-def parquet_documents(folder):
-    import pyarrow.parquet as pq
-    docs = []
-    for path in sorted(folder.glob("*.parquet")):
-        try:
-            docs += pq.read_table(path).to_pylist()
-        except Exception:   # a batch the kill cut: unreadable, as Parquet is until closed
-            continue
-    return docs
 
 
 @pytest.mark.parametrize("point", ["before_feed_write", "after_feed_write"])

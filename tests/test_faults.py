@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, demo_seed_for, load_goldens
+from conftest import ROOT, demo_seed_for, load_goldens, parquet_documents
 
 pytestmark = pytest.mark.faults
 
@@ -199,8 +199,6 @@ def test_pause_and_resume_with_jobdir(site_url, tmp_path):
 def test_kill_9_with_only_a_parquet_feed_loses_no_document(site_url, tmp_path):
     """A Parquet file is unreadable until closed: its documents must stay provisional until
     their batch file is stored, or a kill would lose them for good."""
-    import pyarrow.parquet as pq
-
     seed, state = demo_seed_for(site_url, tmp_path / "demo.toml"), tmp_path / "state.sqlite"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -221,10 +219,5 @@ def test_kill_9_with_only_a_parquet_feed_loses_no_document(site_url, tmp_path):
     proc = crawl("second")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err[-3000:]
-    docs = []
-    for path in sorted(tmp_path.glob("*.parquet")):
-        try:
-            docs += pq.read_table(path).to_pylist()
-        except Exception:  # the batch the kill cut: unreadable, as Parquet is until closed
-            continue
+    docs = parquet_documents(tmp_path)
     assert sorted(story_of(d) for d in docs) == ORIGINALS
