@@ -40,11 +40,14 @@ test: $(INSTALLED) services
 # throughput, CPU and memory on a generated 2,000-page Arabic site served by Debian's nginx on
 # loopback against the trafilatura command line, with per-stage ms/page on those pages; the
 # state store from 10k to 1M documents; cleaning time per MB on generated 1-10 MB pages (flat
-# when no step is super-linear). The site is generated once into ~/.cache/arabic-news-bench.
+# when no step is super-linear); re-cleaning the same pages from one WARC file and as HTML
+# files against the trafilatura command line on those files with --parallel = cores. The site
+# (and its WARC) is generated once into ~/.cache/arabic-news-bench.
 # BENCH_FULL=1 adds the 20,000-page memory run (also alone: make bench-memory).
 bench: $(INSTALLED) services bench-nginx
 	$(PY) bench/stages.py
 	$(PY) bench/crawl.py
+	$(PY) bench/archive.py
 	$(PY) bench/store.py
 	$(PY) bench/big_pages.py
 	$(if $(filter 1,$(BENCH_FULL)),$(PY) bench/memory.py)
