@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, HtmlResponse, Request, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
@@ -142,23 +143,16 @@ def warcinfo(software: str, **fields: str) -> dict[str, str]:
 
 # --- reading -------------------------------------------------------------------------------
 
-class WarcRecordError(Exception):
-    """A record that cannot be cleaned; `reason` names the drop."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
-
-
 @dataclass(frozen=True)
-class IndexEntry:
-    """One response record of an archive: to clean (`skip` is None), or why not."""
+class ArchivedResponse:
+    """One response record of an archive: a response to clean (`skip` is None), or why not."""
 
     url: str
     offset: int
     date: str | None = None
-    skip: str | None = None    # non_html, status, truncated, corrupt
+    skip: str | None = None    # status, non_html, truncated, too_large, undecodable, corrupt
     detail: str = ""
+    response: Response | None = field(default=None, repr=False)
 
 
 def _target_uri(record) -> str:
@@ -187,10 +181,13 @@ def warc_date(record) -> str | None:
     return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def index_responses(path: Path) -> Iterator[IndexEntry]:
-    """Every response record of an archive, in order, without holding more than one.
-    request, warcinfo, metadata and revisit records are passed over. A file that cannot
-    be read further ends with one `corrupt` entry."""
+def read_responses(path: Path, maxsize: int = 0, decode=lambda response: response) -> Iterator[ArchivedResponse]:
+    """Every response record of an archive, in order, read once and never more than one
+    held: request, warcinfo, metadata and revisit records are passed over. Each response
+    comes as a download handler returns it (the body de-chunked, the record's headers with
+    their charset), then through `decode` (the crawl's HttpCompressionMiddleware, which
+    undoes Content-Encoding within DOWNLOAD_MAXSIZE). A file that cannot be read further
+    ends with one `corrupt` entry."""
     records = None
     try:
         with open(path, "rb") as fh:
@@ -198,61 +195,52 @@ def index_responses(path: Path) -> Iterator[IndexEntry]:
             for record in records:
                 if record.format != "warc":
                     # warcio also reads ARC, and reads almost any text as ARC lines
-                    raise WarcRecordError("warc_corrupt", "not a WARC record")
+                    raise ValueError("not a WARC record")
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 url = _target_uri(record)
                 if not url.startswith(("http://", "https://")):
                     continue   # dns:, whois: and other non-HTTP captures
-                status = record.http_headers.get_statuscode()
-                # Only what the crawl's callbacks see: no redirects (cleaning never follows
-                # them) and no error pages.
-                if not status.isdigit() or not 200 <= int(status) < 300:
-                    yield IndexEntry(url, records.offset, skip="status", detail=status)
-                    continue
-                headers = _headers(record.http_headers, drop_encoding=True)
-                sniff = record.content_stream().read(SNIFF_BYTES)
-                html = issubclass(responsetypes.from_args(headers=headers, url=url, body=sniff), HtmlResponse)
-                offset = records.get_record_offset()   # reads the rest of the record
-                if _truncated(record):
-                    yield IndexEntry(url, offset, skip="truncated", detail=f"{path} at {offset}")
-                elif not html:
-                    yield IndexEntry(url, offset, skip="non_html",
-                                     detail=record.http_headers.get_header("Content-Type") or "?")
-                else:
-                    yield IndexEntry(url, offset, date=warc_date(record))
+                yield _response_of(record, url, records.offset, maxsize, decode)
     except Exception as exc:  # noqa: BLE001 (warcio and zlib raise many kinds on a bad file)
         offset = records.offset if records is not None else 0   # where the bad record starts
-        yield IndexEntry(str(path), offset, skip="corrupt", detail=f"{type(exc).__name__}: {exc}")
+        yield ArchivedResponse(str(path), offset, skip="corrupt", detail=f"{type(exc).__name__}: {exc}")
 
 
-def load_response(path: str | Path, offset: int, request: Request, maxsize: int = 0) -> Response:
-    """The response record at `offset`, as a download handler would return it: the body
-    de-chunked but still content-encoded (HttpCompressionMiddleware decodes it, with
-    DOWNLOAD_MAXSIZE, as in a crawl), the record's headers (the charset included)."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            record = next(iter(ArchiveIterator(fh)))
-            if record.rec_type != "response" or record.http_headers is None:
-                raise WarcRecordError("warc_corrupt", f"no response record at {path}:{offset}")
-            http = record.http_headers
-            stream = record.raw_stream
-            if (http.get_header("Transfer-Encoding") or "").lower() == "chunked":
-                stream = ChunkedDataReader(stream)
-            body = stream.read(maxsize + 1) if maxsize else stream.read()
-            if maxsize and len(body) > maxsize:
-                raise WarcRecordError("too_large", f"body over DOWNLOAD_MAXSIZE ({maxsize} B)")
-            if _truncated(record):
-                raise WarcRecordError("warc_truncated", f"record cut off at {path}:{offset}")
-            status = int(http.get_statuscode())
-    except WarcRecordError:
-        raise
-    except Exception as exc:  # noqa: BLE001 (warcio and zlib raise many kinds on a bad file)
-        raise WarcRecordError("warc_corrupt", f"{path}:{offset}: {type(exc).__name__}: {exc}") from exc
-    url = _target_uri(record)
+def _response_of(record, url: str, offset: int, maxsize: int, decode) -> ArchivedResponse:
+    http = record.http_headers
+    status = http.get_statuscode()
+    # Only what the crawl's callbacks see: no redirects (cleaning never follows them) and
+    # no error pages.
+    if not status.isdigit() or not 200 <= int(status) < 300:
+        return ArchivedResponse(url, offset, skip="status", detail=status)
+    stream = record.raw_stream
+    if (http.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        stream = ChunkedDataReader(stream)
+    body = stream.read(maxsize + 1) if maxsize else stream.read()
+    too_large = bool(maxsize) and len(body) > maxsize
+    if too_large:
+        body = b""
+        while stream.read(1 << 20):   # to the record's end, so that the next is read from its start
+            pass
+    if _truncated(record):
+        return ArchivedResponse(url, offset, skip="truncated", detail=f"record cut off at offset {offset}")
+    plain = _headers(http, drop_encoding=True)
+    if too_large:   # what its headers say it is
+        if not issubclass(responsetypes.from_args(headers=plain, url=url), HtmlResponse):
+            return ArchivedResponse(url, offset, skip="non_html", detail=http.get_header("Content-Type") or "?")
+        return ArchivedResponse(url, offset, skip="too_large", detail=f"body over DOWNLOAD_MAXSIZE ({maxsize} B)")
     headers = _headers(http, drop_encoding=False)
     headers["Content-Length"] = str(len(body))
     cls = responsetypes.from_args(headers=headers, url=url, body=body)
-    return cls(url=url, status=status, headers=headers, body=body, request=request,
-               protocol=http.protocol or None)
+    try:
+        response = decode(cls(url=url, status=int(status), headers=headers, body=body,
+                              protocol=http.protocol or None))
+    except IgnoreRequest as exc:   # HttpCompressionMiddleware: past DOWNLOAD_MAXSIZE once decoded
+        return ArchivedResponse(url, offset, skip="too_large", detail=str(exc))
+    except Exception as exc:  # noqa: BLE001 (a body its Content-Encoding does not decode)
+        return ArchivedResponse(url, offset, skip="undecodable", detail=f"{type(exc).__name__}: {exc}")
+    if not issubclass(responsetypes.from_args(headers=plain, url=url, body=response.body[:SNIFF_BYTES]),
+                      HtmlResponse):
+        return ArchivedResponse(url, offset, skip="non_html", detail=http.get_header("Content-Type") or "?")
+    return ArchivedResponse(url, offset, date=warc_date(record), response=response)

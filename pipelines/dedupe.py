@@ -20,6 +20,7 @@ import numpy as np
 
 from pipelines.drops import BY_REASON, StateUnavailable, as_drop_item
 from pipelines.normalize import normalize_key, remembered_key
+from pipelines.order import ReorderBuffer
 from pipelines.state import StateStore, StoreKeeper, StoreUnavailable, stop_crawl
 from pipelines.urls import clean_url, doc_id, site_of
 
@@ -178,6 +179,7 @@ class DedupePipeline:
         # canonical URL -> the distinct fetched URLs that named it (this run), up to the bound
         self.canonical_max_shared = canonical_max_shared
         self.named_by: dict[str, set[str]] = {}
+        self.order: ReorderBuffer | None = None
         store.ensure_param("minhash", config.fingerprint())
 
     @classmethod
@@ -189,6 +191,7 @@ class DedupePipeline:
                        crawler.settings.getbool("DEDUPE_ENABLED", True),
                        crawler.settings.getint("DEDUPE_CANONICAL_MAX_SHARED", 3))
         pipeline.crawler = crawler
+        pipeline.order = crawler.get_extension(ReorderBuffer)   # only `scrapy clean` has one
         # Connected after the feed exports' own handler (extensions are built before the
         # pipelines), so a document is in the feed before its claims become final.
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
@@ -207,27 +210,25 @@ class DedupePipeline:
             try:
                 with self.store.claims():
                     self.store.done(item["id"])
-                    self._remember(response)
+                    self._remember(item, response)
             except StoreUnavailable as exc:
                 stop_crawl(self.crawler, exc)  # left provisional: the next run settles it
 
     def item_dropped(self, item, response, exception, spider):  # noqa: ARG002
         reason = getattr(exception, "reason", None)
-        if reason in REMEMBERED_DROPS and response is not None:
+        if reason in REMEMBERED_DROPS:
             # with its reason, site and time: `scrapy state forget` can release the verdict
             try:
-                for url in {response.url, *response.meta.get("redirect_urls", ())}:
+                for url in _outcome_urls(item, response):
                     url = clean_url(url)
                     self.store.remember_drop(url, reason, site_of(url))
             except StoreUnavailable:
                 pass  # only a page fetched again next run
 
-    def _remember(self, response) -> None:
-        """The URLs that led to a final outcome (the requested one and every redirect hop),
-        so that the next run does not fetch the page again to learn the same thing."""
-        if response is None:
-            return
-        for url in {response.url, *response.meta.get("redirect_urls", ())}:
+    def _remember(self, item, response) -> None:
+        """The URLs that led to a final outcome, so that the next run does not fetch the
+        page again to learn the same thing."""
+        for url in _outcome_urls(item, response):
             self.store.claim_url(clean_url(url))
 
     def _trusted_url(self, page) -> str:
@@ -246,6 +247,25 @@ class DedupePipeline:
         return page.url
 
     def process_item(self, page):
+        """The page, claimed now; or, when pages read before it are still being cleaned
+        (`scrapy clean`, pipelines/order.py), an awaitable that claims it in its turn."""
+        if page.seq is None or self.order is None:
+            return self._claim(page)
+        if self.order.in_turn(page.seq):
+            try:
+                return self._claim(page)
+            finally:
+                self.order.finish(page.seq)
+        return self._claim_in_turn(page)
+
+    async def _claim_in_turn(self, page):
+        await self.order.turn(page.seq)
+        try:
+            return self._claim(page)
+        finally:
+            self.order.finish(page.seq)
+
+    def _claim(self, page):
         page.url = self._trusted_url(page)
         page.id = doc_id(page.url)
         try:
@@ -261,6 +281,15 @@ class DedupePipeline:
             page.updated = page.crawled_at
             self.crawler.stats.inc_value("docs/updated")
         return page
+
+
+def _outcome_urls(item, response) -> set[str]:
+    """The requested URL and every redirect hop; a page `scrapy clean` read has no
+    response, and only the URL it was fetched from."""
+    if response is not None:
+        return {response.url, *response.meta.get("redirect_urls", ())}
+    fetched = item.get("fetched_url") if hasattr(item, "fields") else getattr(item, "fetched_url", None)
+    return {fetched} if fetched else set()
 
 
 def __getattr__(name: str):

@@ -27,6 +27,8 @@ class Page:
     seed: str | None = None
     refetch: bool = False      # an article exported before, fetched again for corrections
     prune_xpaths: list[str] = field(default_factory=list, repr=False)
+    # its place in the order `scrapy clean` read it (pipelines/order.py); None in a crawl
+    seq: int | None = None
     # extract
     extracted: Any = field(default=None, repr=False)
     title: str | None = None

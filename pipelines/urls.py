@@ -29,12 +29,14 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
 
 
-@lru_cache(maxsize=4096)
 def site_of(url: str) -> str:
     """The registered domain (`skynewsarabia.com`), or the host when it has none (an IP)."""
-    host = (urlsplit(url).hostname or "").lower()
-    ext = _extract(host)
-    return ext.top_domain_under_public_suffix or host
+    return _site_of_host((urlsplit(url).hostname or "").lower())
+
+
+@lru_cache(maxsize=4096)   # by host: every page of a site has its own URL, and few hosts
+def _site_of_host(host: str) -> str:
+    return _extract(host).top_domain_under_public_suffix or host
 
 
 def is_site_root(url: str) -> bool:

@@ -279,3 +279,24 @@ def test_a_killed_writer_leaves_every_written_record_readable(tmp_path):
     assert records[2][2].protocol == "GET" and records[2][1].get_header("WARC-Concurrent-To") == \
         rec.get_header("WARC-Record-ID")
     writer.close()
+
+
+def test_of_two_copies_the_first_in_the_archive_is_kept_though_it_cleans_last(tmp_path):
+    """The first copy is a heavy page (slow to clean), the second the same article bare:
+    with two cleaning processes the second finishes first, and dedupe still keeps the
+    first, as a crawl that downloaded them in this order would."""
+    path = tmp_path / "copies.warc.gz"
+    menu = "".join(f'<li><a href="/section/{n}.html">قسم الأخبار رقم {n}</a></li>' for n in range(40_000))
+    heavy = article_html("water").replace("<body>", f"<body><nav><ul>{menu}</ul></nav>").encode("utf-8")
+    bare = article_html("water").encode("utf-8")
+    first, second = "https://news.example.org/local/water-first.html", "https://copy.example.net/water.html"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, body in ((first, heavy), (second, bare)):
+            writer.write_record(response_record(writer, url, body, [("Content-Type", "text/html; charset=utf-8")]))
+    out = tmp_path / "out.jsonl"
+    proc = run_scrapy("clean", str(path), "-O", str(out), "-s", "CLEANING_PROCESSES=2")
+    docs, stats = read_jsonl(out), stats_of(proc)
+    assert [d["fetched_url"] for d in docs] == [first]
+    assert docs[0]["text"] == text_of("water")
+    assert stats["docs/dropped/duplicate"] == 1

@@ -1,7 +1,7 @@
 """`scrapy clean PATH... -o FILE`: the crawl's pipelines over saved HTML pages and WARC archives.
 
-`scrapy clean --explain DIR PATH...` reads the pages the same way (file:// handler, encoding
-detection, WARC replay), so what it shows is what a clean does to them; only the pipelines
+`scrapy clean --explain DIR PATH...` reads the pages the same way (encoding detection, WARC
+records decoded as a crawl decodes them), so what it shows is what a clean does to them; only the pipelines
 differ: the cleaning steps run in this process, without dedupe, and record every cut into an
 HTML report in DIR (pipelines/explain.py) instead of writing documents.
 """
@@ -11,15 +11,16 @@ import logging
 from pathlib import Path
 
 import scrapy
-from scrapy import signals
+from scrapy import Request
 from scrapy.commands import BaseRunSpiderCommand
-from scrapy.exceptions import IgnoreRequest, UsageError
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import NotConfigured, UsageError
+from scrapy.responsetypes import responsetypes
 
-from crawler.extensions.docstats import count_drop
+from crawler.extensions.docstats import count_drop, count_page
 from crawler.pages import apply_default_feed, page_from_response
-from crawler.warc import WarcRecordError, index_responses, is_warc, load_response
+from crawler.warc import is_warc, read_responses
+from pipelines.order import ReorderBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -44,87 +45,33 @@ def html_files(paths: list[str]) -> list[Path]:
     return found
 
 
-class WarcReplayMiddleware:
-    """Answers a request from the archive record it names (`meta["warc"] = (path, offset)`),
-    so an archived response takes a crawled page's path from here on: the downloader
-    middlewares' process_response (HttpCompressionMiddleware decodes the body), the
-    spider, the pipelines. It runs first, so nothing after it (the private-network guard,
-    a download handler) sees the request: an archived page is never fetched again."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_request(self, request):
-        where = request.meta.get("warc")
-        if where is None:
-            return None   # a saved HTML file, through the file:// handler
-        path, offset = where
-        try:
-            return load_response(path, offset, request, self.maxsize)
-        except WarcRecordError as exc:
-            logger.warning("WARC: %s <%s>: %s", exc.reason, request.url, exc)
-            count_drop(self.crawler, exc.reason, request.url, str(exc))
-            raise IgnoreRequest(str(exc)) from exc
-
-
-class OneAtATime:
-    """Archived pages go through the pipelines one at a time, in archive order. Dedupe keeps
-    the first of two copies it sees: the crawl saw them in the order it downloaded them,
-    which is the archive's order, so the same copy is kept. Many at a time, extraction
-    threads finish in any order and the other copy may win.
-
-    A page is done when the pipelines have kept, dropped or failed it, or when it never
-    reached them (errback, an error in the callback, no page from the response)."""
-
-    def __init__(self, crawler):
-        self.seq = 0
-        self._done: Deferred | None = None
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error, signals.spider_error):
-            crawler.signals.connect(self._response_done, signal=signal)
-        crawler.signals.connect(self._request_done, signal=signals.request_dropped)
-        crawler.signals.connect(self._release, signal=signals.spider_closed)
-
-    async def next(self) -> int:
-        """Waits for the page before; returns the number of the next one."""
-        if self._done is not None and not self._done.called:
-            await maybe_deferred_to_future(self._done)
-        self.seq += 1
-        self._done = Deferred()
-        return self.seq
-
-    def done(self, meta) -> None:
-        if meta.get("warc_seq") == self.seq:
-            self._release()
-
-    def _release(self, *args, **kwargs) -> None:
-        if self._done is not None and not self._done.called:
-            self._done.callback(None)
-
-    def _response_done(self, response=None, **kwargs) -> None:
-        if response is not None:
-            self.done(response.meta)
-
-    def _request_done(self, request, **kwargs) -> None:
-        self.done(request.meta)
+# How `scrapy clean` counts what it does not clean: a drop (a page lost) or a skip (a
+# record a crawl's callbacks would never have seen: an error status, not HTML).
+WARC_DROPS = {"truncated": "warc_truncated", "corrupt": "warc_corrupt", "undecodable": "warc_corrupt",
+              "too_large": "too_large"}
 
 
 class CleanSpider(scrapy.Spider):
-    """Reads local files through Scrapy's file:// handler, and archived responses through
-    WarcReplayMiddleware, so the pages take exactly the path a crawled page takes: same
-    encoding detection, same pipelines, same stats."""
+    """Reads saved pages and archived responses itself and hands each to the pipelines as a
+    Page: no request, no scheduler, no downloader (nothing is downloaded). A page takes the
+    rest of a crawled page's path: the same encoding detection (crawler/pages.py), Content-
+    Encoding undone by the crawl's HttpCompressionMiddleware within DOWNLOAD_MAXSIZE, the
+    same pipelines and stats.
+
+    Pages are cleaned many at a time; the reorder buffer (pipelines/order.py) numbers them
+    as read and lets dedupe claim them in that order, so the copy kept of two duplicates is
+    the one the crawl kept. CLEAN_WINDOW pages at most are read ahead of the oldest one
+    not finished."""
 
     name = "clean"
     custom_settings = {
-        # Local files: no throttling (it never adapts for file://), no robots, no politeness.
-        "AUTOTHROTTLE_ENABLED": False,
-        "DOWNLOAD_DELAY": 0,
         "ROBOTSTXT_OBEY": False,
-        "CONCURRENT_REQUESTS": 16,
+        # Nothing is downloaded: no download handler and no downloader middleware is loaded
+        # (the HTTPS handler, which RetryMiddleware imports for its exceptions, alone costs a
+        # second of CPU at start, in Scrapy's deprecation checks).
+        "DOWNLOAD_HANDLERS": {"http": None, "https": None, "s3": None, "ftp": None},
+        "DOWNLOADER_MIDDLEWARES_BASE": {},
+        "CLEAN_WINDOW": 32,
         # Each clean stands alone unless -s STATE_URI=... asks to share a crawl's state.
         "STATE_URI": "sqlite:///:memory:",
         "SKIP_SEEN_ARTICLES": False,
@@ -134,63 +81,63 @@ class CleanSpider(scrapy.Spider):
     def update_settings(cls, settings):
         super().update_settings(settings)
         apply_default_feed(settings)
-        # Before every other downloader middleware (the first is at 50); at spider priority,
-        # as the runner merges the project's settings into the crawler again at its own.
-        settings.set("DOWNLOADER_MIDDLEWARES", {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
-                                                WarcReplayMiddleware: 10}, priority="spider")
+        # at spider priority, as the runner merges the project's settings into the crawler
+        # again at its own
+        settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), ReorderBuffer: 0}, priority="spider")
 
     def __init__(self, files: list[Path] | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.files = files or []
 
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.in_order = OneAtATime(crawler)
-        return spider
-
     async def start(self):
+        order = self.crawler.get_extension(ReorderBuffer)
+        self.maxsize = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        try:
+            self.decompression = HttpCompressionMiddleware.from_crawler(self.crawler)
+        except NotConfigured:   # COMPRESSION_ENABLED=False: bodies stay as archived
+            self.decompression = None
         for path in self.files:
-            if is_warc(path):
-                async for request in self._archived(path):
-                    yield request
-            else:
-                yield scrapy.Request(path.resolve().as_uri(), self.parse_page, dont_filter=True)
+            responses = self._archived(path) if is_warc(path) else self._saved(path)
+            for response, crawled_at in responses:
+                page = page_from_response(self.crawler, response)
+                if page is None:
+                    continue
+                # From an archive, the page was crawled when the archive says, not now.
+                page.crawled_at = crawled_at or page.crawled_at
+                page.seq = await order.room()
+                yield page
 
-    async def _archived(self, path: Path):
-        """A request per HTML response record, found as the archive is read, one at a
-        time: a 1 GB archive is never held in memory."""
+    def _saved(self, path: Path):
+        """A saved page, as Scrapy's file:// handler would return it."""
+        url = path.resolve().as_uri()
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            logger.warning("cannot read %s: %s", path, exc)
+            count_drop(self.crawler, f"fetch_{type(exc).__name__}", url, str(exc))
+            return
+        count_page(self.crawler.stats, url)
+        yield responsetypes.from_args(filename=str(path), body=body)(url=url, body=body), None
+
+    def _archived(self, path: Path):
+        """The HTML responses of an archive, read as it goes: a 1 GB archive is never held."""
         stats = self.crawler.stats
-        for entry in index_responses(path):
-            if entry.skip == "corrupt":
-                logger.warning("WARC: %s is unreadable from offset %d: %s", path, entry.offset, entry.detail)
-                count_drop(self.crawler, "warc_corrupt", str(path), entry.detail)
-            elif entry.skip == "truncated":
-                logger.warning("WARC: record of %s is cut off (%s)", entry.url, entry.detail)
-                count_drop(self.crawler, "warc_truncated", entry.url, entry.detail)
+        for entry in read_responses(path, self.maxsize, self._decode):
+            if entry.skip in WARC_DROPS:
+                where = str(path) if entry.skip == "corrupt" else entry.url
+                logger.warning("WARC: %s <%s> in %s: %s", WARC_DROPS[entry.skip], where, path, entry.detail)
+                count_drop(self.crawler, WARC_DROPS[entry.skip], where, entry.detail)
             elif entry.skip:
                 stats.inc_value(f"warc/skipped_{entry.skip}")
             else:
                 stats.inc_value("warc/responses")
-                seq = await self.in_order.next()
-                # dont_redirect: a meta refresh must not lead cleaning out to the web
-                yield scrapy.Request(entry.url, self.parse_page, errback=self.on_error, dont_filter=True,
-                                     meta={"warc": (str(path), entry.offset), "warc_seq": seq,
-                                           "warc_date": entry.date, "dont_redirect": True})
+                count_page(stats, entry.url)
+                yield entry.response, entry.date
 
-    def parse_page(self, response):
-        page = page_from_response(self.crawler, response)
-        if page is None:
-            self.in_order.done(response.meta)
-            return
-        if "warc_date" in response.meta:
-            # From an archive, the page was crawled when the archive says, not now.
-            page.crawled_at = response.meta["warc_date"] or page.crawled_at
-        yield page
-
-    def on_error(self, failure):
-        # Already logged and counted where it failed (WarcReplayMiddleware, HttpCompressionMiddleware).
-        self.in_order.done(failure.request.meta)
+    def _decode(self, response):
+        if self.decompression is None:
+            return response
+        return self.decompression.process_response(Request(response.url), response)
 
 
 class Command(BaseRunSpiderCommand):

@@ -85,6 +85,11 @@ def count_drop(crawler, reason: str, url: str, detail: str = "", article: bool =
     logger.debug("%s/%s <%s>: %s", prefix, reason, url, detail)
 
 
+def count_page(stats, url: str) -> None:
+    """One of the site's pages came back (a response, or a page `scrapy clean` read)."""
+    stats.inc_value(f"{SITES}{url_site(url)}/pages")
+
+
 def count_seen(crawler, url: str) -> None:
     """An article URL skipped because the state store has it: per site, this is what tells
     an incremental run with nothing new from a site that yields nothing."""
@@ -110,7 +115,7 @@ class DocStats:
         # robots.txt is the crawler's own business, not one of the site's pages.
         if response.status >= 400 or urlsplit(response.url).path == "/robots.txt":
             return
-        self.stats.inc_value(f"{SITES}{url_site(response.url)}/pages")
+        count_page(self.stats, response.url)
 
     def item_scraped(self, item, response, spider):
         self.stats.inc_value("docs/kept")
