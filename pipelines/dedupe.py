@@ -15,14 +15,17 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipelines.drops import BY_REASON, StateUnavailable, as_drop_item
 from pipelines.normalize import normalize_key, remembered_key
-from pipelines.order import ReorderBuffer
 from pipelines.state import StateStore, StoreKeeper, StoreUnavailable, stop_crawl
 from pipelines.urls import clean_url, doc_id, site_of
+
+if TYPE_CHECKING:   # pipelines.order needs Scrapy, which clean_page() never imports
+    from pipelines.order import ReorderBuffer
 
 # Drops whose outcome a new fetch of the same page would repeat. Others (too short, no
 # text) may be a page caught mid-publication: those are fetched again next run.
@@ -185,6 +188,8 @@ class DedupePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         from scrapy import signals
+
+        from pipelines.order import ReorderBuffer
 
         # the crawl's one store, opened by the extension that keeps it (crawler/state.py)
         pipeline = cls(crawler.get_extension(StoreKeeper).store(), minhash_config_from_settings(crawler.settings),
