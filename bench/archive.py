@@ -202,6 +202,10 @@ def report(results: list[Result], manifest: dict, warc: Path, runs: int) -> None
             print(f"  {KINDS[k] + ' / trafilatura CLI, pages/s':<45} {med[k]['rate'] / med['cli']['rate']:5.2f}x  "
                   f"[{per_run}]{goal}")
             print(f"  {KINDS[k] + ' / trafilatura CLI, CPU/page':<45} {med[k]['cpu'] / med['cli']['cpu']:5.2f}x")
+    busy = median([r.others for r in results])
+    if busy > 0.10:
+        print(f"  the machine was busy: other processes used {100 * busy:.0f}% of the cores during the median run; "
+              "compare the ratios, not the pages/s")
     if not all(r.complete for r in results):
         print("  some runs were INCOMPLETE: their figures are not comparable (see their logs)")
 
