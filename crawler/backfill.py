@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 
+from pipelines.state import LOCK_TTL
+
 logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "arabic-news-backfill"
@@ -33,9 +35,10 @@ QUEUE_NAME = "arabic-news-backfill"
 # module without them still works).
 RETRIES = 3                     # BACKFILL_RETRIES: runs of a file after its first, killed or failed
 # BACKFILL_VISIBILITY_TIMEOUT: seconds a file stays with a worker that stopped renewing it.
-# Longer than pipelines.state.LOCK_TTL (120 s): a worker on another machine is taken for dead
-# by the state store only once its heartbeat is that old, and only then are its unfinished
-# documents released to the worker that takes the file over (docs/backfill.md).
+# rq renews it every quarter of that, so a dead worker's file passes on between 3/4 of it and
+# all of it after the death: 3/4 of it must exceed pipelines.state.LOCK_TTL (120 s), as the
+# state store takes a worker on another machine for dead only once its heartbeat is that old,
+# and only then releases its unfinished documents to the worker taking the file over.
 VISIBILITY_TIMEOUT = 180
 JOB_TIMEOUT = 6 * 3600          # BACKFILL_JOB_TIMEOUT: rq stops a file's crawl after this long (-1: never)
 POLL_INTERVAL = 5               # BACKFILL_POLL_INTERVAL: seconds between looks at a queue that is empty
@@ -89,6 +92,15 @@ def source_of(line: str, base_url: str | None = None) -> str | None:
     if base_url:
         return urljoin(base_url.rstrip("/") + "/", line.lstrip("/"))
     return str(Path(line).expanduser().resolve())
+
+
+def read_list(path: Path) -> list[str]:
+    """The lines of a paths list, gzipped as Common Crawl publishes it (warc.paths.gz) or not."""
+    import gzip
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data.decode("utf-8").splitlines()
 
 
 @dataclass
@@ -371,6 +383,11 @@ def run_worker(settings, redis_url: str) -> dict:
     progress = Progress(worker=name)
     logger.info("backfill: worker %s takes files from queue %s on %s (visibility timeout %d s)",
                 name, queue.name, safe_url(redis_url), visibility)
+    if visibility - max(1, visibility // 4) <= LOCK_TTL:
+        logger.warning("backfill: BACKFILL_VISIBILITY_TIMEOUT=%d is too short for workers on several machines: "
+                       "a file may pass to another worker before the state store takes the dead one for gone "
+                       "(%d s without a heartbeat), and that one's unfinished documents would be lost; fine when "
+                       "every worker runs on this machine (docs/backfill.md)", visibility, LOCK_TTL)
     Worker = worker_class()
     while True:
         # Renewed well within the timeout: a live worker's file is never taken for abandoned.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import gzip
 import http.server
 import io
 import json
@@ -257,9 +258,9 @@ def test_enqueue_status_bad_files_and_an_http_url(tmp_path, http_folder, redis_s
     (files[2]).rename(served / files[2].name)       # the third one is only on the web
     remote = f"{base}/{files[2].name}"
     missing = str(tmp_path / "warcs" / "gone.warc.gz")
-    listing = tmp_path / "warc.paths"
-    # a paths list as Common Crawl publishes it: relative to a base URL
-    listing.write_text(f"{files[2].name}\nnot-there.warc.gz\n\n", encoding="utf-8")
+    listing = tmp_path / "warc.paths.gz"
+    # a paths list as Common Crawl publishes it: gzipped, relative to a base URL
+    listing.write_bytes(gzip.compress(f"{files[2].name}\nnot-there.warc.gz\n\n".encode()))
     url = redis_server.url
 
     first = queue_command(url, "--enqueue", str(files[0]), str(files[1]), missing, "-s", "BACKFILL_RETRIES=1")
@@ -280,7 +281,9 @@ def test_enqueue_status_bad_files_and_an_http_url(tmp_path, http_folder, redis_s
     out, summary, work = tmp_path / "worker.jsonl", tmp_path / "summary.json", tmp_path / "work"
     worker = queue_command(url, "-o", str(out), "-s", f"BACKFILL_VISIBILITY_TIMEOUT={VISIBILITY}",
                            "-s", "CLEANING_PROCESSES=1", "-s", f"SUMMARY_FILE={summary}",
-                           "-s", f"BACKFILL_WORK_DIR={work}")
+                           "-s", f"BACKFILL_WORK_DIR={work}", check=False)
+    assert worker.returncode == 1, worker.stderr[-3000:]   # it gave up on two files: the run failed
+    assert re.search(r"backfill: worker \S+ finished: 3 files \(2 failed\)", worker.stderr)   # no crash
     assert f"failed: no such file: {missing}; given up" in worker.stderr
     assert "not-there.warc.gz: HTTP 404" in worker.stderr
     assert re.search(r"backfill: \S+part-0\.warc\.gz done: \d+ pages in [\d.]+ s \([\d.]+ pages/s\); "

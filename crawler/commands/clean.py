@@ -299,9 +299,9 @@ class Command(BaseRunSpiderCommand):
             lines = list(args)
             for name in opts.enqueue_list:
                 try:
-                    lines += Path(name).read_text(encoding="utf-8").splitlines()
+                    lines += backfill.read_list(Path(name))
                 except OSError as exc:
-                    raise UsageError(f"cannot read --enqueue-list {name}: {exc.strerror}", print_help=False)
+                    raise UsageError(f"cannot read --enqueue-list {name}: {exc}", print_help=False)
             sources = [s for s in (backfill.source_of(line, opts.base_url) for line in lines) if s]
             if not sources:
                 raise UsageError("nothing to enqueue: give files or URLs, or a non-empty --enqueue-list",
@@ -318,4 +318,6 @@ class Command(BaseRunSpiderCommand):
             return
         from scrapy.utils.log import configure_logging
         configure_logging(self.settings)
-        backfill.run_worker(self.settings, opts.queue)
+        totals = backfill.run_worker(self.settings, opts.queue)
+        if totals["files_failed"]:   # given up on: cron and scripts see it, as with a failed crawl check
+            self.exitcode = 1
