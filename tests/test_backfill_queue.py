@@ -27,6 +27,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import FIXTURES, ROOT, RedisServer, load_goldens, run_scrapy
+from crawler.backfill import job_id
+from test_remote_feeds import s3_server  # noqa: F401 (a fixture: moto's S3 API server)
 
 pytestmark = pytest.mark.distributed
 
@@ -220,7 +222,7 @@ def test_two_workers_one_killed_mid_file_every_document_once(tmp_path):
         from rq.job import Job
         from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
-        from crawler.backfill import backfill_queue, job_id
+        from crawler.backfill import backfill_queue
         connection = Redis.from_url(redis.url)
         queue = backfill_queue(connection)
         assert sorted(FinishedJobRegistry(queue=queue).get_job_ids(cleanup=False)) == \
@@ -305,3 +307,29 @@ def test_enqueue_status_bad_files_and_an_http_url(tmp_path, http_folder, redis_s
     assert re.search(rf"worker {re.escape(totals['worker'])}: 3 files, {totals['pages']} pages", status)
     # after the run, the same files are not queued again
     assert "queued 0 files" in queue_command(url, "--enqueue", str(files[0])).stdout
+
+
+def test_s3_files_into_an_s3_feed_one_object_per_file(tmp_path, s3_server, redis_server):
+    """Files in S3 (a real S3 API: moto's server), fetched with the crawl's AWS_* settings;
+    the feed in S3 too, one object per file named with %(backfill_job)s."""
+    endpoint, client = s3_server
+    files = list(write_warcs(tmp_path / "warcs", 2))
+    for path in files:
+        client.upload_file(str(path), "docs", f"archives/{path.name}")
+    aws = ["-s", f"AWS_ENDPOINT_URL={endpoint}", "-s", "AWS_ACCESS_KEY_ID=test", "-s", "AWS_SECRET_ACCESS_KEY=test",
+           "-s", "AWS_REGION_NAME=us-east-1"]
+    url = redis_server.url
+    queue_command(url, "--enqueue", *(f"s3://docs/archives/{p.name}" for p in files), "s3://docs/archives/none.warc.gz",
+                  "-s", "BACKFILL_RETRIES=1")
+    plain = queue_command(url, "-o", "s3://docs/out/docs.jsonl", *aws, check=False)
+    assert plain.returncode != 0 and "%(backfill_job)s" in plain.stderr   # one object for every file: refused
+
+    worker = queue_command(url, "-o", "s3://docs/out/%(backfill_job)s.jsonl", *aws,
+                           "-s", f"BACKFILL_VISIBILITY_TIMEOUT={VISIBILITY}", "-s", "CLEANING_PROCESSES=1",
+                           "-s", f"BACKFILL_WORK_DIR={tmp_path / 'work'}", check=False)
+    assert worker.returncode == 1, worker.stderr[-3000:]
+    assert "none.warc.gz failed: cannot download s3://docs/archives/none.warc.gz: 404" in worker.stderr
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="docs", Prefix="out/")["Contents"])
+    assert keys == sorted(f"out/{job_id(f's3://docs/archives/{p.name}')}.jsonl" for p in files)
+    exported = [i for key in keys for i in ID.findall(client.get_object(Bucket="docs", Key=key)["Body"].read().decode())]
+    assert sorted(exported) == sorted(d["id"] for d in reference(tmp_path, files))
