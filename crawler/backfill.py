@@ -333,6 +333,15 @@ def worker_class():
         def get_heartbeat_ttl(self, job, *args, **kwargs) -> int:   # rq 2: (job); rq 3: (job, working_time)
             return self.visibility_timeout
 
+        def subscribe(self):
+            # rq listens for its commands (`rq` shutdown, stop a job) in a thread whose reads
+            # block up to 60 s, and a burst's end waits for it: every burst on an empty queue
+            # took a minute. Reads of 1 s keep the commands and end a burst at once.
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
+
         def execute_job(self, job, queue):
             super().execute_job(job, queue)   # forks the horse and waits for it
             report_job(job, queue, self.progress)
