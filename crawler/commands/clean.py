@@ -201,11 +201,11 @@ class Command(BaseRunSpiderCommand):
         parser.add_argument("--explain", metavar="DIR",
                             help="write an HTML report of every block the cleaner kept or removed, "
                                  "and why, to DIR (DIR/index.html), instead of documents")
-        queue = parser.add_argument_group("backfill queue (docs/backfill.md)")
+        queue = parser.add_argument_group("backfill queue")
         queue.add_argument("--queue", metavar="REDIS_URL",
-                           help="a Redis work queue of files shared by many workers: with --enqueue or "
-                                "--enqueue-list, add files to it; with --status, show it; alone, work: "
-                                "clean its files until it is empty")
+                           help="a Redis work queue of files shared by many workers (docs/backfill.md); "
+                                "with --enqueue or --enqueue-list, add files to it; with --status, show it; "
+                                "alone, work on it, cleaning its files until it is empty")
         queue.add_argument("--enqueue", action="store_true",
                            help="queue the PATHs (local files, s3:// or http(s):// URLs), one job each")
         queue.add_argument("--enqueue-list", metavar="FILE", action="append", default=[],
