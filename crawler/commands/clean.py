@@ -148,24 +148,80 @@ class Command(BaseRunSpiderCommand):
         parser.add_argument("--explain", metavar="DIR",
                             help="write an HTML report of every block the cleaner kept or removed, "
                                  "and why, to DIR (DIR/index.html), instead of documents")
+        queue = parser.add_argument_group("backfill queue")
+        queue.add_argument("--queue", metavar="REDIS_URL",
+                           help="a Redis work queue of files shared by many workers (docs/backfill.md); "
+                                "with --enqueue or --enqueue-list, add files to it; with --status, show it; "
+                                "alone, work on it, cleaning its files until it is empty")
+        queue.add_argument("--enqueue", action="store_true",
+                           help="queue the PATHs (local files, s3:// or http(s):// URLs), one job each")
+        queue.add_argument("--enqueue-list", metavar="FILE", action="append", default=[],
+                           help="queue every file named in FILE, one a line (e.g. a Common Crawl warc.paths)")
+        queue.add_argument("--base-url", metavar="URL",
+                           help="prefix for the relative lines of --enqueue-list "
+                                "(e.g. https://data.commoncrawl.org/)")
+        queue.add_argument("--status", action="store_true",
+                           help="print the queue's files queued, in progress, done and failed, and each "
+                                "worker's files and pages/s")
 
     def process_options(self, args, opts):
         super().process_options(args, opts)
+        if opts.queue:
+            self._queue_options(opts)
+        elif opts.enqueue or opts.enqueue_list or opts.status:
+            raise UsageError("--enqueue, --enqueue-list and --status need --queue redis://HOST:PORT/DB",
+                             print_help=False)
         if not opts.explain:
             return
+        if opts.queue:
+            raise UsageError("--explain does not go with --queue", print_help=False)
         if opts.output or opts.overwrite_output:
             raise UsageError("--explain writes a report, not documents: leave out -o/-O", print_help=False)
         self.settings.set("EXPLAIN_DIR", opts.explain, priority="cmdline")
         self.settings.set("ITEM_PIPELINES", {"pipelines.explain.ExplainPipeline": 100}, priority="cmdline")
         self.settings.set("DEFAULT_FEED_URI", "", priority="cmdline")
 
+    def _queue_options(self, opts):
+        from urllib.parse import urlsplit
+
+        from scrapy.settings import SETTINGS_PRIORITIES
+        if urlsplit(opts.queue).scheme not in ("redis", "rediss", "unix"):
+            raise UsageError(f"--queue takes a Redis URL (redis://HOST:PORT/DB), not {opts.queue!r}",
+                             print_help=False)
+        # No crawl in this process: the queue commands need none, and a worker's crawls run
+        # in its work horses, each a fork that must install its own reactor.
+        self.requires_crawler_process = False
+        if opts.enqueue or opts.enqueue_list or opts.status:
+            return
+        if opts.overwrite_output:
+            raise UsageError("a queue worker runs one crawl per file: -O would overwrite each file's documents "
+                             "with the next one's; use -o, which appends", print_help=False)
+        for uri in self.settings.getdict("FEEDS"):
+            if urlsplit(str(uri)).scheme not in ("", "file") and "%(" not in str(uri):
+                raise UsageError(f"feed {uri}: each file's crawl stores its own object; name it with a "
+                                 f"placeholder, e.g. %(backfill_job)s or %(batch_time)s", print_help=False)
+        # Workers share the state store, or near-duplicates across them go unnoticed and a
+        # killed worker's documents cannot be recovered by another: the queue's Redis by default.
+        if self.settings.getpriority("STATE_URI") >= SETTINGS_PRIORITIES["cmdline"]:   # given with -s
+            state = self.settings.get("STATE_URI")
+            if urlsplit(state).scheme not in ("redis", "rediss", "unix"):
+                raise UsageError(f"STATE_URI {state.split('@')[-1]} is not shared by the queue's workers; "
+                                 f"leave it out (the queue's Redis is used) or give a redis:// one",
+                                 print_help=False)
+        else:
+            self.settings.set("STATE_URI", opts.queue, priority="cmdline")
+
     def syntax(self):
-        return "[options] PATH [PATH ...]   (or: --explain DIR PATH [PATH ...])"
+        return ("[options] PATH [PATH ...]   (or: --explain DIR PATH [PATH ...]; "
+                "--queue REDIS_URL [--enqueue PATH ... | --enqueue-list FILE | --status])")
 
     def short_desc(self):
         return "Clean saved HTML pages and WARC archives (files or folders) with the crawl's pipelines"
 
     def run(self, args, opts):
+        if opts.queue:
+            self._run_queue(args, opts)
+            return
         if not args:
             raise UsageError("give at least one HTML or WARC file, or a folder")
         files = html_files(args)
@@ -182,3 +238,33 @@ class Command(BaseRunSpiderCommand):
                 print(f"explain report: {index.resolve()}")
             else:
                 self.exitcode = 1
+
+    def _run_queue(self, args, opts):
+        from crawler import backfill
+        connection = backfill.connect(opts.queue)
+        if opts.enqueue or opts.enqueue_list:
+            lines = list(args)
+            for name in opts.enqueue_list:
+                try:
+                    lines += backfill.read_list(Path(name))
+                except OSError as exc:
+                    raise UsageError(f"cannot read --enqueue-list {name}: {exc}", print_help=False)
+            sources = [s for s in (backfill.source_of(line, opts.base_url) for line in lines) if s]
+            if not sources:
+                raise UsageError("nothing to enqueue: give files or URLs, or a non-empty --enqueue-list",
+                                 print_help=False)
+            done = backfill.enqueue(connection, sources, self.settings)
+            print(f"queued {done.queued} files on {self.settings.get('BACKFILL_QUEUE', backfill.QUEUE_NAME)}"
+                  f" ({done.already} already queued or done, {done.requeued} failed ones queued again)")
+            return
+        if args:
+            raise UsageError("a queue worker takes its files from the queue: give PATHs with --enqueue",
+                             print_help=False)
+        if opts.status:
+            print(backfill.format_status(backfill.status(connection, self.settings)))
+            return
+        from scrapy.utils.log import configure_logging
+        configure_logging(self.settings)
+        totals = backfill.run_worker(self.settings, opts.queue)
+        if totals["files_failed"]:   # given up on: cron and scripts see it, as with a failed crawl check
+            self.exitcode = 1
