@@ -23,6 +23,7 @@ exporting nothing, and every document would count as kept.
 from __future__ import annotations
 
 import logging
+import weakref
 from pathlib import Path
 
 from scrapy import signals
@@ -76,6 +77,7 @@ class CheckedFeedExporter(FeedExporter, FeedLedger):
         FeedLedger.__init__(self)
         self.held_by_slot: dict[int, list[str]] = {}
         self.noted: set[str] = set()
+        self.noted_slots: weakref.WeakSet = weakref.WeakSet()   # asked once each, not at every item
 
     def _check_upload_libraries(self) -> None:
         import importlib
@@ -95,6 +97,9 @@ class CheckedFeedExporter(FeedExporter, FeedLedger):
         documents that reached a feed but were not yet marked done."""
         from crawler.state import state_store
         for slot in self.slots:
+            if slot in self.noted_slots:
+                continue
+            self.noted_slots.add(slot)
             where = str(Path(slot.storage.path).resolve()) if writes_in_place(slot.storage) else slot.uri
             if where not in self.noted:
                 self.noted.add(where)
