@@ -1,0 +1,36 @@
+"""The cheaper equivalents pipelines/extract.py uses in place of a library's own code give
+the library's result, on hand-made edge cases and on every page of the bundled site."""
+from pathlib import Path
+
+import pytest
+from trafilatura.utils import INVALID_XML_CHARS
+from trafilatura.utils import repair_faulty_html as trafilatura_repair
+
+from pipelines.extract import INVALID_XML_CHAR_LIST, repair_faulty_html
+
+SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+
+
+def test_the_character_list_is_the_pattern():
+    pattern = {chr(c) for c in range(0x110000) if not 0xd800 <= c < 0xe000 and INVALID_XML_CHARS.match(chr(c))}
+    assert set(INVALID_XML_CHAR_LIST) == pattern
+
+
+@pytest.mark.parametrize("html", [
+    "<html><body><p>نص\x00 مع\x1f محارف\x0b تحكم\ufffe</p></body></html>",
+    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\" />\n<html><body><p>x</p></body></html>",
+    "<!doctype html>\n<html lang=\"ar\"/>\n<body><p>نص</p></body></html>",
+    "\n<html xmlns=\"http://www.w3.org/1999/xhtml\" />\n<body>\x08</body>",
+    "<p>لا شيء يصلح هنا</p>",
+    "",
+])
+def test_repairs_as_trafilatura(html):
+    assert repair_faulty_html(html, html[:50].lower()) == trafilatura_repair(html, html[:50].lower())
+
+
+def test_repairs_every_bundled_page_as_trafilatura():
+    pages = sorted(SITE.rglob("*.htm*"))
+    assert len(pages) > 50
+    for path in pages:
+        html = path.read_bytes().decode("utf-8", "replace")
+        assert repair_faulty_html(html, html[:50].lower()) == trafilatura_repair(html, html[:50].lower()), path
