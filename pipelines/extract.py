@@ -18,6 +18,7 @@ from lxml import etree
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS, decode_file, is_dubious_html
 
 from pipelines import dense, structured
+from pipelines.headtags import HeadTags
 from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
 from pipelines.drops import ExtractFailed, NoText
 from pipelines.markers import (
@@ -122,17 +123,18 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     """Extract one page. Raises ExtractionError when there is nothing to extract."""
     markers = markers or default_markers()
     tree = _parsed(html)
-    canonical = _canonical(tree, url)
-    jsonld = list(_jsonld_objects(tree))
+    head = HeadTags(tree)
+    canonical = _canonical(head, url)
+    jsonld = list(_jsonld_objects(head))
     link_keys = frozenset(k for k in (remembered_key(_text(a)) for a in tree.iter("a"))
                           if len(k.split()) >= 2)
     labels = _labels(tree, markers)
     tag_links = _tag_links(tree, labels, markers)
-    meta_tags = _meta_tags(tree, jsonld)
-    article_hint = _article_hint(tree, jsonld)
-    video = _is_video(tree, jsonld)
-    headline = _headline(tree, jsonld)
-    standfirst = _standfirst(tree, jsonld)
+    meta_tags = _meta_tags(head, jsonld)
+    article_hint = _article_hint(head, jsonld)
+    video = _is_video(head, jsonld)
+    headline = _headline(tree, head, jsonld)
+    standfirst = _standfirst(tree, head, jsonld)
     source_line = _labelled_line(labels, markers, "source")
     byline = _labelled_line(labels, markers, "byline")
     pruned = Pruned()
@@ -142,8 +144,8 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     # Metadata is read above and in markup_date/_author, not by trafilatura: its metadata
     # pass costs nearly as much as the extraction itself, and its date search guesses (a
     # copyright year becomes January 1st) where dates written in Arabic words are ours.
-    published = markup_date(tree, jsonld, url) or _printed_date(tree, headline)
-    author = _author(tree, jsonld)
+    published = markup_date(tree, jsonld, url, head) or _printed_date(tree, headline)
+    author = _author(head, jsonld)
     author_box = _author_box(tree) if author is None and byline is None else None
     _prune_social_embeds(tree, pruned)
     _prune_image_captions(tree, pruned)
@@ -498,8 +500,8 @@ def _standfirst_like(line, markers: Markers) -> bool:
     return line.text.rstrip().endswith((".", "؟", "!", "…")) or line.words >= 12
 
 
-def _is_video(tree, jsonld) -> bool:
-    if any(v.strip().lower().startswith("video") for v in tree.xpath('//meta[@property="og:type"]/@content')):
+def _is_video(head: HeadTags, jsonld) -> bool:
+    if any(v.strip().lower().startswith("video") for v in head.values("meta", "content", ("property", "og:type"))):
         return True
     return any(obj.get("@type") == "VideoObject" or obj.get("@type") == ["VideoObject"] for obj in jsonld)
 
@@ -516,24 +518,24 @@ def _words(body) -> int:
     return len(" ".join(body.itertext()).split()) if body is not None else 0
 
 
-def _author(tree, jsonld) -> str | None:
+def _author(head: HeadTags, jsonld) -> str | None:
     """The byline the page states for machines: JSON-LD author, then meta tags, unless it
     names the publisher (sites put their own name there). Bylines printed as text
     ("كتب: ...") are the boilerplate step's."""
-    outlets = _outlet_names(tree, jsonld)
+    outlets = _outlet_names(head, jsonld)
     for obj in jsonld:
         names = [n for n in _names(obj.get("author")) if normalize_key(n) not in outlets]
         if names:
             return "، ".join(names)
-    for value in tree.xpath('//meta[@name="author" or @property="article:author" or @name="byl"]/@content'):
+    for value in head.values("meta", "content", ("name", "author"), ("property", "article:author"), ("name", "byl")):
         value = value.strip()
         if value and "://" not in value and len(value.split()) <= 8 and normalize_key(value) not in outlets:
             return value
     return None
 
 
-def _outlet_names(tree, jsonld) -> set[str]:
-    names = {normalize_key(v) for v in tree.xpath('//meta[@property="og:site_name" or @name="application-name"]/@content')}
+def _outlet_names(head: HeadTags, jsonld) -> set[str]:
+    names = {normalize_key(v) for v in head.values("meta", "content", ("property", "og:site_name"), ("name", "application-name"))}
     for obj in jsonld:
         publisher = obj.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
@@ -617,18 +619,19 @@ def _split_on_breaks(el: etree._Element):
                 yield line
 
 
-def _canonical(tree, url: str | None) -> str | None:
-    for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content',
-                  '//meta[@name="og:url"]/@content'):
-        for value in tree.xpath(xpath):
+def _canonical(head: HeadTags, url: str | None) -> str | None:
+    for values in (head.values("link", "href", ("rel", "canonical")),
+                   head.values("meta", "content", ("property", "og:url")),
+                   head.values("meta", "content", ("name", "og:url"))):
+        for value in values:
             value = value.strip()
             if value:
                 return urljoin(url, value) if url else value
     return None
 
 
-def _jsonld_objects(tree):
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+def _jsonld_objects(head: HeadTags):
+    for script in head.elements("script", ("type", "application/ld+json")):
         try:
             data = json.loads(script.text or "")
         except ValueError:
@@ -664,13 +667,13 @@ def _printed(tree, tags: tuple[str, ...], wanted: list[str]) -> dict[str, str]:
     return out
 
 
-def _headline(tree, jsonld) -> str | None:
+def _headline(tree, head: HeadTags, jsonld) -> str | None:
     """The article's headline: og:title or JSON-LD headline, else the one <h1>, else the part
     of <title> ("site - headline") that the page prints as text."""
     for obj in jsonld:
         if isinstance(obj.get("headline"), str) and obj["headline"].strip():
             return obj["headline"].strip()
-    for value in tree.xpath('//meta[@property="og:title"]/@content'):
+    for value in head.values("meta", "content", ("property", "og:title")):
         if value.strip():
             # "headline | site" or "section | headline": the site and section are the short part
             return max(TITLE_SEPARATORS.split(value.strip()), key=len).strip() if " | " in value else value.strip()
@@ -688,11 +691,10 @@ def _headline(tree, jsonld) -> str | None:
     return title or None
 
 
-def _standfirst(tree, jsonld) -> str | None:
+def _standfirst(tree, head: HeadTags, jsonld) -> str | None:
     """The page's description, when the page also prints it as a paragraph of its own:
     that is the standfirst, which extractors often leave out."""
-    candidates = [v for v in tree.xpath('//meta[@property="og:description"]/@content | '
-                                        '//meta[@name="description"]/@content')]
+    candidates = head.values("meta", "content", ("property", "og:description"), ("name", "description"))
     candidates += [o["description"] for o in jsonld if isinstance(o.get("description"), str)]
     keys = {normalize_key(c): c.strip() for c in candidates if len(c.split()) >= 8}
     if not keys:
@@ -742,8 +744,8 @@ def _labelled_line(labels, markers: Markers, kind: str) -> str | None:
     return None
 
 
-def _article_hint(tree, jsonld) -> bool:
-    og_type = [v.strip().lower() for v in tree.xpath('//meta[@property="og:type"]/@content')]
+def _article_hint(head: HeadTags, jsonld) -> bool:
+    og_type = [v.strip().lower() for v in head.values("meta", "content", ("property", "og:type"))]
     if "article" in og_type:
         return True
     for obj in jsonld:
@@ -754,8 +756,8 @@ def _article_hint(tree, jsonld) -> bool:
     return False
 
 
-def _meta_tags(tree, jsonld) -> list[str]:
-    tags = [v for v in tree.xpath('//meta[@property="article:tag"]/@content') if v.strip()]
+def _meta_tags(head: HeadTags, jsonld) -> list[str]:
+    tags = [v for v in head.values("meta", "content", ("property", "article:tag")) if v.strip()]
     if tags:
         return tags
     for obj in jsonld:
@@ -764,7 +766,7 @@ def _meta_tags(tree, jsonld) -> list[str]:
             return [str(k) for k in kw if str(k).strip()]
         if isinstance(kw, str) and kw.strip():
             return _split_list(kw)
-    for value in tree.xpath('//meta[@name="keywords"]/@content | //meta[@name="news_keywords"]/@content'):
+    for value in head.values("meta", "content", ("name", "keywords"), ("name", "news_keywords")):
         if value.strip():
             return _split_list(value)
     return []
