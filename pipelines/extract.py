@@ -363,9 +363,11 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
     lines = dense.lines_of(body)
     start, end = dense.densest_run(lines)
     run = [line.text for line in lines[start:end]]
-    ours, theirs = dense.prose_words(run), dense.prose_words(paragraphs)
-    total, run_total = sum(len(p.split()) for p in paragraphs), sum(len(p.split()) for p in run)
-    if _runs_on(run, paragraphs):
+    # words counted once: a line knows its count, a paragraph's is taken here
+    counts, run_counts = [len(p.split()) for p in paragraphs], [line.words for line in lines[start:end]]
+    ours, theirs = _prose_words(run_counts), _prose_words(counts)
+    total, run_total = sum(counts), sum(run_counts)
+    if _runs_on(run_counts, counts):
         pass  # never worse than trafilatura: its paragraphs stand against one run-on block
     elif ours >= DENSE_GAIN * theirs + DENSE_MIN_GAIN_WORDS or (theirs < 0.5 * total and ours >= 0.8 * theirs):
         return run
@@ -388,7 +390,7 @@ def _after_tags(paragraphs: list[str], lines, markers: Markers, pruned: Pruned) 
     tag_at = None
     for j, line in enumerate(lines):
         if line.link_words >= 2 and line.words <= TAGS_LINE_MAX_WORDS and \
-                normalize_key(line.text.split(" ", 1)[0]) in firsts and markers.prefix("tags", normalize_key(line.text[:40])):
+                remembered_key(line.text.split(" ", 1)[0]) in firsts and markers.prefix("tags", remembered_key(line.text[:40])):
             tag_at = j
             break
     if tag_at is None:
@@ -435,13 +437,19 @@ def _sentence_line(line) -> bool:
         and line.text.endswith((".", "؟", "!", "?", "؛", "،"))
 
 
-def _runs_on(run: list[str], paragraphs: list[str]) -> bool:
-    """The page's run is one block that runs paragraphs and page furniture together, where
-    trafilatura kept several paragraphs apart: less article-like than what it replaces."""
-    theirs = [p for p in paragraphs if len(p.split()) >= dense.PROSE_WORDS]
-    run_words = sum(len(line.split()) for line in run)
-    longest = max((len(line.split()) for line in run), default=0)
-    return len(theirs) >= 3 and len(run) < len(theirs) and longest >= 0.6 * run_words
+def _prose_words(counts: list[int]) -> int:
+    """dense.prose_words of paragraphs with these word counts."""
+    return sum(n for n in counts if n >= dense.PROSE_WORDS)
+
+
+def _runs_on(run_counts: list[int], counts: list[int]) -> bool:
+    """The page's run (lines of `run_counts` words) is one block that runs paragraphs and
+    page furniture together, where trafilatura kept several paragraphs (of `counts` words)
+    apart: less article-like than what it replaces."""
+    theirs = sum(1 for n in counts if n >= dense.PROSE_WORDS)
+    run_words = sum(run_counts)
+    longest = max(run_counts, default=0)
+    return theirs >= 3 and len(run_counts) < theirs and longest >= 0.6 * run_words
 
 
 def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[str]:
@@ -453,8 +461,8 @@ def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[s
     for line, following in zip(lines, lines[1:]):
         if line.heading in (None, "h1") or not 1 <= line.words <= HEADING_MAX_WORDS or line.link_words:
             continue
-        key = normalize_key(line.text)
-        at = kept.get(normalize_key(following.text))
+        key = remembered_key(line.text)
+        at = kept.get(remembered_key(following.text))
         if at is not None and key not in kept and key != title and at not in inserts:
             inserts[at] = line.text
     if not inserts:
@@ -470,7 +478,7 @@ def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[s
 def _contains_run(paragraphs: list[str], run) -> bool:
     text = normalize_key(" ".join(paragraphs))
     prose = [line for line in run if line.prose]
-    return bool(prose) and sum(normalize_key(line.text) in text for line in prose) >= 0.8 * len(prose)
+    return bool(prose) and sum(remembered_key(line.text) in text for line in prose) >= 0.8 * len(prose)
 
 
 def _standfirst_before(paragraphs: list[str], lines, headline: str | None, markers: Markers) -> list[str]:
@@ -480,12 +488,12 @@ def _standfirst_before(paragraphs: list[str], lines, headline: str | None, marke
     keys = {}
     start = None
     for i, line in enumerate(lines):
-        if line.heading == "h1" or (start is None and len(line.text) < 3 * len(headline) and normalize_key(line.text) == title):
+        if line.heading == "h1" or (start is None and len(line.text) < 3 * len(headline) and remembered_key(line.text) == title):
             start = i
-        elif start is not None and line.words >= 3 and normalize_key(line.text) == first:
+        elif start is not None and line.words >= 3 and remembered_key(line.text) == first:
             keys = {remembered_key(p) for p in paragraphs}
             between = [ln.text for ln in lines[start + 1:i]
-                       if _standfirst_like(ln, markers) and normalize_key(ln.text) not in keys]
+                       if _standfirst_like(ln, markers) and remembered_key(ln.text) not in keys]
             return between + paragraphs if len(between) <= 2 else paragraphs
     return paragraphs
 
