@@ -126,9 +126,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     head = HeadTags(tree)
     canonical = _canonical(head, url)
     jsonld = list(_jsonld_objects(head))
-    link_keys = frozenset(k for k in (remembered_key(_text(a)) for a in tree.iter("a"))
-                          if len(k.split()) >= 2)
-    labels = _labels(tree, markers)
+    labels, link_keys = _labels(tree, markers)
     tag_links = _tag_links(tree, labels, markers)
     meta_tags = _meta_tags(head, jsonld)
     article_hint = _article_hint(head, jsonld)
@@ -714,14 +712,21 @@ def _standfirst(tree, head: HeadTags, jsonld) -> str | None:
     return None
 
 
-def _labels(tree, markers: Markers) -> list[tuple[etree._Element, str]]:
+def _labels(tree, markers: Markers) -> tuple[list[tuple[etree._Element, str]], frozenset[str]]:
     """Every element that starts with text of its own that could be a label, with the key of
     that text's start: the one pass in which markers (tags, read also, related, source,
     byline, next story) are looked for. A marker is matched from a key's first word, so an
-    element whose first word starts none is left out here: most of a page's hundreds."""
+    element whose first word starts none is left out here: most of a page's hundreds.
+    And, from the same pass over the page's links, the keys of their texts of two words or
+    more (Extracted.link_keys)."""
     firsts = markers.first_words(*LABEL_KINDS, "next_story")
     out = []
+    link_keys = set()
     for el in tree.iter(*LABEL_TAGS, "a", "font", "td"):
+        if el.tag == "a":
+            link_key = remembered_key(_text(el))
+            if " " in link_key:   # two words or more: a key's words are joined by single spaces
+                link_keys.add(link_key)
         text = (el.text or "").strip()
         if not text and len(el) and el[0].tag != "a":
             text = (el[0].text or "").strip()  # <p><strong>الوسوم:</strong> ...
@@ -729,7 +734,7 @@ def _labels(tree, markers: Markers) -> list[tuple[etree._Element, str]]:
             key = remembered_key(text[:40])
             if key and key.split(" ", 1)[0] in firsts:
                 out.append((el, key))
-    return out
+    return out, frozenset(link_keys)
 
 
 def _labelled_line(labels, markers: Markers, kind: str) -> str | None:
@@ -850,20 +855,21 @@ def _prune_link_boxes(labels, markers: Markers, pruned: Pruned) -> None:
         if markers.prefix("read_also", key):
             max_words = READ_ALSO_BOX_WORDS
         elif markers.is_heading("related", key, extra_words=3) and \
-                len(" ".join((el.text_content() or "").split()).split()) <= len(key.split()) + 1:
+                len(el.text_content().split()) <= len(key.split()) + 1:
             max_words = RELATED_BOX_WORDS   # a heading of its own: the list is in its box
         else:
             continue
         box = el
         # climb to the smallest ancestor that holds the link(s) the marker points to
-        while box is not None and not box.xpath(".//a") and box.getparent() is not None:
+        while box is not None and next(box.iterdescendants("a"), None) is None and box.getparent() is not None:
             box = box.getparent()
         if box is None or box.tag in ("body", "html", "article", "main"):
             continue
-        text = box.text_content()
-        words = len(text.split())
+        words = len(box.text_content().split())
+        if not 0 < words <= max_words:
+            continue
         link_words = sum(len(_text(a).split()) for a in box.iter("a"))
-        if 0 < words <= max_words and link_words >= 0.4 * words:
+        if link_words >= 0.4 * words:
             doomed.append((box, f"«{key}» over a box of {words} words, {link_words} of them link text"))
     for box, evidence in doomed:
         if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a, _ in doomed):
