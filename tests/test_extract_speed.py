@@ -34,3 +34,15 @@ def test_repairs_every_bundled_page_as_trafilatura():
     for path in pages:
         html = path.read_bytes().decode("utf-8", "replace")
         assert repair_faulty_html(html, html[:50].lower()) == trafilatura_repair(html, html[:50].lower()), path
+
+
+def test_text_of_is_text_content_on_every_element_of_the_bundled_pages():
+    from pipelines.extract import _parsed, _text_of
+    pages = sorted(SITE.rglob("*.htm*")) + sorted((SITE.parent / "evalset" / "pages").rglob("*.htm*"))
+    elements = 0
+    for path in pages:
+        tree = _parsed(path.read_bytes())
+        for el in tree.iter():
+            assert _text_of(el) == el.text_content(), (path, el.tag)
+            elements += 1
+    assert elements > 10_000
