@@ -46,3 +46,14 @@ def test_text_of_is_text_content_on_every_element_of_the_bundled_pages():
             assert _text_of(el) == el.text_content(), (path, el.tag)
             elements += 1
     assert elements > 10_000
+
+
+def test_shingles_are_every_run_of_n_words():
+    from pipelines.sketch import shingles
+    text = "ا ب ج د ه و ز ح ط ي ا ب ج"
+    for n in range(1, 16):
+        words = text.split()
+        expected = ({" ".join(words[i:i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
+                    if len(words) > n else {" ".join(words).encode("utf-8")})
+        assert shingles(text, n) == expected
+    assert shingles("", 3) == set()
