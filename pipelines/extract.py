@@ -281,8 +281,10 @@ def _prune_closed_boxes(tree, markers: Markers, pruned: Pruned) -> None:
     whatever extraction would keep of its lines."""
     doomed = []
     for el in tree.iter(*LABEL_TAGS):
+        if len(el):   # a label of its own has no child; asked first, it spares the text of boxes
+            continue
         text = (el.text or "").strip()
-        if not text or len(text.split()) > CLOSING_LABEL_WORDS or len(el):
+        if not text or len(text.split()) > CLOSING_LABEL_WORDS:
             continue
         ws = remembered_key(text).split()
         if not ws or not (ws[0] in markers.box_end or ws[-1] in markers.box_end):
