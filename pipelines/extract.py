@@ -725,16 +725,17 @@ def _labels(tree, markers: Markers) -> tuple[list[tuple[etree._Element, str]], f
     out = []
     link_keys = set()
     for el in tree.iter(*LABEL_TAGS, "a", "font", "td"):
+        own, children = el.text, len(el)   # each read once: this loop sees most of the page
         if el.tag == "a":
-            link_key = remembered_key(_text(el))
+            link_key = remembered_key(_text_of(el) if children else (own or ""))   # _text(el)
             if " " in link_key:   # two words or more: a key's words are joined by single spaces
                 link_keys.add(link_key)
-        text = (el.text or "").strip()
-        if not text and len(el) and el[0].tag != "a":
+        text = own.strip() if own else ""
+        if not text and children and el[0].tag != "a":
             text = (el[0].text or "").strip()  # <p><strong>الوسوم:</strong> ...
         if text:
             key = remembered_key(text[:40])
-            if key and key.split(" ", 1)[0] in firsts:
+            if key and key.partition(" ")[0] in firsts:
                 out.append((el, key))
     return out, frozenset(link_keys)
 
