@@ -57,3 +57,29 @@ def test_shingles_are_every_run_of_n_words():
                     if len(words) > n else {" ".join(words).encode("utf-8")})
         assert shingles(text, n) == expected
     assert shingles("", 3) == set()
+
+
+SOCIAL_POST_XPATH = ("//blockquote[.//a[" + " or ".join(f'contains(@href, "{h}")' for h in
+                                                          ("twitter.", "//x.com/", "instagram.", "facebook.", "tiktok.",
+                                                           "//t.me/", "threads.net", "/status/")) + "]"
+                     ' or contains(., "pic.twitter.com") or contains(., "View this post") or contains(., "عرض هذا المنشور")'
+                     ' or contains(@cite, "/status/")]'
+                     " | //amp-twitter | //amp-instagram | //amp-facebook | //amp-tiktok | //amp-youtube | //amp-iframe")
+
+
+def test_social_posts_are_the_xpath_union():
+    import lxml.html
+
+    from pipelines.extract import _parsed, _social_posts
+    crafted = lxml.html.fromstring(
+        "<html><body><blockquote>قول مأثور لا يرتبط بشيء</blockquote>"
+        "<blockquote class='twitter-tweet'><p>نص التغريدة</p><a href='https://twitter.com/x/status/1'>رابط</a></blockquote>"
+        "<amp-instagram data-shortcode='x'></amp-instagram><blockquote cite='https://x.com/a/status/2'>نص</blockquote>"
+        "<div><blockquote>View this post on Instagram</blockquote><amp-iframe src='/e'></amp-iframe></div></body></html>")
+    trees = [crafted] + [_parsed(p.read_bytes()) for p in sorted(SITE.rglob("*.htm*"))]
+    found = 0
+    for tree in trees:
+        expected = tree.xpath(SOCIAL_POST_XPATH)
+        assert [id(e) for e in _social_posts(tree)] == [id(e) for e in expected]
+        found += len(expected)
+    assert len(_social_posts(crafted)) == 5 and found > 5
