@@ -150,7 +150,7 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     _prune_consent(tree, markers, pruned)
     _prune_closed_boxes(tree, markers, pruned)
     doc = _main_text(tree, url, prune_xpaths, fast=True)
-    if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
+    if doc is None or not _has_words(doc.body, FULL_EXTRACTION_BELOW_WORDS):
         # trafilatura's fallback extractors (readability, jusText) cost a third of its time
         # and matter only when its own pass finds little: run them only then.
         doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
@@ -532,8 +532,17 @@ def _main_text(tree, url, prune_xpaths, fast: bool):
         prune_xpath=prune_xpaths or None)
 
 
-def _words(body) -> int:
-    return len(" ".join(body.itertext()).split()) if body is not None else 0
+def _has_words(body, n: int) -> bool:
+    """len(" ".join(body.itertext()).split()) >= n, counted text by text (the spaces that
+    join them never join two words) and only as far as n."""
+    if body is None:
+        return n <= 0
+    count = 0
+    for text in body.itertext():
+        count += len(text.split())
+        if count >= n:
+            return True
+    return count >= n
 
 
 def _author(head: HeadTags, jsonld) -> str | None:

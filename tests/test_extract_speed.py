@@ -83,3 +83,17 @@ def test_social_posts_are_the_xpath_union():
         assert [id(e) for e in _social_posts(tree)] == [id(e) for e in expected]
         found += len(expected)
     assert len(_social_posts(crafted)) == 5 and found > 5
+
+
+def test_has_words_counts_as_the_joined_text():
+    from lxml import etree
+
+    from pipelines.extract import _has_words, _main_text, _parsed
+    bodies = [etree.fromstring("<body><p>واحد<hi>اثنان</hi> ثلاثة </p><p> </p><list><item>أربعة خمسة</item></list>ستة</body>"), None]
+    for path in sorted(SITE.rglob("*.htm*"))[::4]:
+        doc = _main_text(_parsed(path.read_bytes()), None, None, fast=True)
+        bodies.append(doc.body if doc is not None else None)
+    for body in bodies:
+        words = len(" ".join(body.itertext()).split()) if body is not None else 0
+        for n in (0, 1, 5, 6, 7, 120, words, words + 1):
+            assert _has_words(body, n) == (words >= n), (n, words)
