@@ -18,9 +18,9 @@ from lxml import etree
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS, decode_file, is_dubious_html
 
 from pipelines import dense, structured
-from pipelines.headtags import HeadTags
 from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
 from pipelines.drops import ExtractFailed, NoText
+from pipelines.headtags import HeadTags
 from pipelines.markers import (
     LABEL_VALUE,
     TAG_SEPARATORS,
@@ -55,7 +55,7 @@ INVALID_XML_CHAR_LIST = tuple(chr(c) for c in (*range(0x00, 0x09), 0x0b, 0x0c, *
 
 
 def repair_faulty_html(html: str, beginning: str) -> str:
-    """trafilatura.utils.repair_faulty_html, the same string out (tests/test_extract_load.py),
+    """trafilatura.utils.repair_faulty_html, the same string out (tests/test_extract_speed.py),
     without its pass over the whole page to delete control characters when it holds none."""
     if any(c in html for c in INVALID_XML_CHAR_LIST):
         html = INVALID_XML_CHARS.sub("", html)
