@@ -120,6 +120,8 @@ SIGNOFF_TAIL = re.compile(r"\s*(?:\(|[-–]+\s*)(?:النهاية|انتهى)(?:
 
 
 def _without_signoff(paragraph: str) -> str:
+    if "النهاية" not in paragraph and "انتهى" not in paragraph:
+        return paragraph   # the end word the pattern needs: a plain look before its search
     m = SIGNOFF_TAIL.search(paragraph)
     return paragraph[:m.start()] if m and m.start() > 0 else paragraph
 

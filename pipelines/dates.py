@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from lxml import etree
+
+from pipelines.headtags import HeadTags
 from pipelines.normalize import normalize_key
 
 MONTHS = {
@@ -46,14 +49,14 @@ def find_arabic_date(text: str) -> str | None:
 # --- dates the page states in markup --------------------------------------------------
 
 # Most specific first: a page's own publication date, then dates that usually equal it.
-META_DATE_XPATHS = (
-    '//meta[@property="article:published_time" or @name="article:published_time"'
-    ' or @itemprop="datePublished" or @property="og:published_time" or @name="pubdate"'
-    ' or @name="publishdate" or @name="publish-date" or @name="publish_date" or @name="date"'
-    ' or @name="DC.date.issued" or @name="dcterms.created" or @name="sailthru.date"'
-    ' or @property="video:release_date"]/@content',
-    '//*[@itemprop="datePublished"]/@datetime',
+# <meta> attributes that state the date (their content), then any element's datePublished.
+META_DATE_ATTRIBUTES = (
+    ("property", "article:published_time"), ("name", "article:published_time"), ("itemprop", "datePublished"),
+    ("property", "og:published_time"), ("name", "pubdate"), ("name", "publishdate"), ("name", "publish-date"),
+    ("name", "publish_date"), ("name", "date"), ("name", "DC.date.issued"), ("name", "dcterms.created"),
+    ("name", "sailthru.date"), ("property", "video:release_date"),
 )
+ITEMPROP_DATE = etree.XPath('//*[@itemprop="datePublished"]/@datetime')
 JSONLD_DATE_KEYS = ("datePublished", "dateCreated", "uploadDate")
 ISO_DATE = re.compile(r"^\s*((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|[+-]\d\d:?\d\d)?)?")
 URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d\d)[/-](\d\d)(?:/|[^\d])")
@@ -78,20 +81,25 @@ def iso_date(value: str) -> str | None:
     return f"{day}T{m.group(4)}{zone}"
 
 
-def markup_date(tree, jsonld: list[dict], url: str | None = None) -> str | None:
+def markup_date(tree, jsonld: list[dict], url: str | None = None, head: HeadTags | None = None) -> str | None:
     """The publication date the page states for machines: JSON-LD, meta tags, the first
-    <time datetime>, the URL. What the page prints in words is `find_arabic_date`'s."""
+    <time datetime>, the URL. What the page prints in words is `find_arabic_date`'s.
+    `head`: the page's HeadTags, when the caller has them."""
     for obj in jsonld:
         for key in JSONLD_DATE_KEYS:
             found = iso_date(obj.get(key)) if isinstance(obj.get(key), str) else None
             if found:
                 return found
-    for xpath in META_DATE_XPATHS:
-        for value in tree.xpath(xpath):
-            found = iso_date(value)
-            if found:
-                return found
-    for value in tree.xpath("//time/@datetime"):
+    head = head or HeadTags(tree)
+    for value in head.values("meta", "content", *META_DATE_ATTRIBUTES):
+        found = iso_date(value)
+        if found:
+            return found
+    for value in ITEMPROP_DATE(tree):
+        found = iso_date(value)
+        if found:
+            return found
+    for value in head.values("time", "datetime"):
         found = iso_date(value)
         if found:
             return found

@@ -15,11 +15,12 @@ from urllib.parse import urljoin
 import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS, decode_file, is_dubious_html
 
 from pipelines import dense, structured
 from pipelines.dates import find_arabic_date, find_numeric_date, markup_date
 from pipelines.drops import ExtractFailed, NoText
+from pipelines.headtags import HeadTags
 from pipelines.markers import (
     LABEL_VALUE,
     TAG_SEPARATORS,
@@ -46,6 +47,26 @@ PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding
 PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
     element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
     pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+
+
+# The characters of trafilatura's INVALID_XML_CHARS, one by one: a page almost never holds
+# one, and looking for each with `in` costs a third of one pass of that pattern over the page.
+INVALID_XML_CHAR_LIST = tuple(chr(c) for c in (*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0xfffe, 0xffff))
+
+
+def repair_faulty_html(html: str, beginning: str) -> str:
+    """trafilatura.utils.repair_faulty_html, the same string out (tests/test_extract_speed.py),
+    without its pass over the whole page to delete control characters when it holds none."""
+    if any(c in html for c in INVALID_XML_CHAR_LIST):
+        html = INVALID_XML_CHARS.sub("", html)
+    if "doctype" in beginning:   # libxml2 misreads a doctype with a slash in it
+        firstline, _, rest = html.partition("\n")
+        html = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+    for line in html[:4096].splitlines()[:4]:   # a self-closing <html/> in the first lines
+        if "<html" in line and line.endswith("/>"):
+            html = FAULTY_HTML.sub(r"\1>", html, count=1)
+            break
+    return html
 
 
 def load_html(html: str | bytes):
@@ -102,17 +123,16 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     """Extract one page. Raises ExtractionError when there is nothing to extract."""
     markers = markers or default_markers()
     tree = _parsed(html)
-    canonical = _canonical(tree, url)
-    jsonld = list(_jsonld_objects(tree))
-    link_keys = frozenset(k for k in (remembered_key(_text(a)) for a in tree.iter("a"))
-                          if len(k.split()) >= 2)
-    labels = _labels(tree, markers)
+    head = HeadTags(tree)
+    canonical = _canonical(head, url)
+    jsonld = list(_jsonld_objects(head))
+    labels, link_keys = _labels(tree, markers)
     tag_links = _tag_links(tree, labels, markers)
-    meta_tags = _meta_tags(tree, jsonld)
-    article_hint = _article_hint(tree, jsonld)
-    video = _is_video(tree, jsonld)
-    headline = _headline(tree, jsonld)
-    standfirst = _standfirst(tree, jsonld)
+    meta_tags = _meta_tags(head, jsonld)
+    article_hint = _article_hint(head, jsonld)
+    video = _is_video(head, jsonld)
+    headline = _headline(tree, head, jsonld)
+    standfirst = _standfirst(tree, head, jsonld)
     source_line = _labelled_line(labels, markers, "source")
     byline = _labelled_line(labels, markers, "byline")
     pruned = Pruned()
@@ -122,15 +142,15 @@ def extract(html: str | bytes, url: str | None = None, prune_xpaths: list[str] |
     # Metadata is read above and in markup_date/_author, not by trafilatura: its metadata
     # pass costs nearly as much as the extraction itself, and its date search guesses (a
     # copyright year becomes January 1st) where dates written in Arabic words are ours.
-    published = markup_date(tree, jsonld, url) or _printed_date(tree, headline)
-    author = _author(tree, jsonld)
+    published = markup_date(tree, jsonld, url, head) or _printed_date(tree, headline)
+    author = _author(head, jsonld)
     author_box = _author_box(tree) if author is None and byline is None else None
     _prune_social_embeds(tree, pruned)
     _prune_image_captions(tree, pruned)
     _prune_consent(tree, markers, pruned)
     _prune_closed_boxes(tree, markers, pruned)
     doc = _main_text(tree, url, prune_xpaths, fast=True)
-    if doc is None or _words(doc.body) < FULL_EXTRACTION_BELOW_WORDS:
+    if doc is None or not _has_words(doc.body, FULL_EXTRACTION_BELOW_WORDS):
         # trafilatura's fallback extractors (readability, jusText) cost a third of its time
         # and matter only when its own pass finds little: run them only then.
         doc = _main_text(tree, url, prune_xpaths, fast=False) or doc
@@ -203,16 +223,26 @@ STRUCTURED_BELOW_WORDS = 150
 # Trailing paragraphs this long that the page's articleBody lacks are not the article.
 TRAILING_PROSE_WORDS = 12
 SOCIAL_HOSTS = ("twitter.", "//x.com/", "instagram.", "facebook.", "tiktok.", "//t.me/", "threads.net", "/status/")
-SOCIAL_POST = ("//blockquote[.//a[" + " or ".join(f'contains(@href, "{h}")' for h in SOCIAL_HOSTS) + "]"
-               ' or contains(., "pic.twitter.com") or contains(., "View this post") or contains(., "عرض هذا المنشور")'
-               ' or contains(@cite, "/status/")]'
-               " | //amp-twitter | //amp-instagram | //amp-facebook | //amp-tiktok | //amp-youtube | //amp-iframe")
+# An embedded post: a <blockquote> that links to its network or says it is a post, or an
+# AMP embed. Found as the elements of these tags (one walk that skips a tag a page lacks),
+# the blockquotes then tested one by one: not a union of seven searches of the whole tree.
+SOCIAL_EMBED_TAGS = ("amp-twitter", "amp-instagram", "amp-facebook", "amp-tiktok", "amp-youtube", "amp-iframe")
+SOCIAL_QUOTE = etree.XPath(
+    "boolean(.//a[" + " or ".join(f'contains(@href, "{h}")' for h in SOCIAL_HOSTS) + "]"
+    ' or contains(., "pic.twitter.com") or contains(., "View this post") or contains(., "عرض هذا المنشور")'
+    ' or contains(@cite, "/status/"))')
+
+
+def _social_posts(tree) -> list:
+    """`//blockquote[<SOCIAL_QUOTE>] | //amp-twitter | ...`, in page order."""
+    root = tree.getroottree().getroot()   # "//" starts at the document's root
+    return [el for el in root.iter("blockquote", *SOCIAL_EMBED_TAGS) if el.tag != "blockquote" or SOCIAL_QUOTE(el)]
 
 
 def _prune_social_embeds(tree, pruned: Pruned) -> None:
     """Embedded posts (a <blockquote> linking to the post on its network) are not article
     text, unlike quotations, which link nowhere."""
-    for quote in tree.xpath(SOCIAL_POST):
+    for quote in _social_posts(tree):
         if quote.getparent() is not None:
             pruned.remove(quote, "social_embed", "a quoted post that links to its network")
 
@@ -221,11 +251,11 @@ def _prune_image_captions(tree, pruned: Pruned) -> None:
     """A picture's caption and credit: a <figcaption>, or the short text in the smallest box
     around an image (within three levels). A box with more text than a caption is the
     article's own."""
-    doomed = [c for c in tree.iter("figcaption") if len(c.text_content().split()) <= CAPTION_BOX_WORDS * 2]
+    doomed = [c for c in tree.iter("figcaption") if len(_text_of(c).split()) <= CAPTION_BOX_WORDS * 2]
     for img in tree.iter("img", "amp-img", "picture"):
         after = img.getnext()
         if after is not None and after.tag in ("p", "div", "span", "small", "em") and not (img.tail or "").strip():
-            caption = " ".join(after.text_content().split())
+            caption = " ".join(_text_of(after).split())
             if 0 < len(caption.split()) <= CAPTION_BOX_WORDS and not caption.endswith((".", "؟", "!", ":")):
                 doomed.append(after)   # a line right under a picture, ending no sentence: its caption
         box = _smallest_box(img, 3, CAPTION_BOX_WORDS, lambda box, text: bool(text.split()), stop=CAPTION_STOP)
@@ -241,7 +271,7 @@ def _smallest_box(el, levels: int, max_words: int, found, stop=CONTAINERS):
     for _ in range(levels):
         if box is None or box.tag in stop:
             return None
-        text = box.text_content()
+        text = _text_of(box)
         if len(text.split()) > max_words:
             return None
         if found(box, text):
@@ -261,8 +291,10 @@ def _prune_closed_boxes(tree, markers: Markers, pruned: Pruned) -> None:
     whatever extraction would keep of its lines."""
     doomed = []
     for el in tree.iter(*LABEL_TAGS):
+        if len(el):   # a label of its own has no child; asked first, it spares the text of boxes
+            continue
         text = (el.text or "").strip()
-        if not text or len(text.split()) > CLOSING_LABEL_WORDS or len(el):
+        if not text or len(text.split()) > CLOSING_LABEL_WORDS:
             continue
         ws = remembered_key(text).split()
         if not ws or not (ws[0] in markers.box_end or ws[-1] in markers.box_end):
@@ -341,9 +373,11 @@ def _checked_against_lines(paragraphs: list[str], tree, headline: str | None, ma
     lines = dense.lines_of(body)
     start, end = dense.densest_run(lines)
     run = [line.text for line in lines[start:end]]
-    ours, theirs = dense.prose_words(run), dense.prose_words(paragraphs)
-    total, run_total = sum(len(p.split()) for p in paragraphs), sum(len(p.split()) for p in run)
-    if _runs_on(run, paragraphs):
+    # words counted once: a line knows its count, a paragraph's is taken here
+    counts, run_counts = [len(p.split()) for p in paragraphs], [line.words for line in lines[start:end]]
+    ours, theirs = _prose_words(run_counts), _prose_words(counts)
+    total, run_total = sum(counts), sum(run_counts)
+    if _runs_on(run_counts, counts):
         pass  # never worse than trafilatura: its paragraphs stand against one run-on block
     elif ours >= DENSE_GAIN * theirs + DENSE_MIN_GAIN_WORDS or (theirs < 0.5 * total and ours >= 0.8 * theirs):
         return run
@@ -366,7 +400,7 @@ def _after_tags(paragraphs: list[str], lines, markers: Markers, pruned: Pruned) 
     tag_at = None
     for j, line in enumerate(lines):
         if line.link_words >= 2 and line.words <= TAGS_LINE_MAX_WORDS and \
-                normalize_key(line.text.split(" ", 1)[0]) in firsts and markers.prefix("tags", normalize_key(line.text[:40])):
+                remembered_key(line.text.split(" ", 1)[0]) in firsts and markers.prefix("tags", remembered_key(line.text[:40])):
             tag_at = j
             break
     if tag_at is None:
@@ -413,13 +447,19 @@ def _sentence_line(line) -> bool:
         and line.text.endswith((".", "؟", "!", "?", "؛", "،"))
 
 
-def _runs_on(run: list[str], paragraphs: list[str]) -> bool:
-    """The page's run is one block that runs paragraphs and page furniture together, where
-    trafilatura kept several paragraphs apart: less article-like than what it replaces."""
-    theirs = [p for p in paragraphs if len(p.split()) >= dense.PROSE_WORDS]
-    run_words = sum(len(line.split()) for line in run)
-    longest = max((len(line.split()) for line in run), default=0)
-    return len(theirs) >= 3 and len(run) < len(theirs) and longest >= 0.6 * run_words
+def _prose_words(counts: list[int]) -> int:
+    """dense.prose_words of paragraphs with these word counts."""
+    return sum(n for n in counts if n >= dense.PROSE_WORDS)
+
+
+def _runs_on(run_counts: list[int], counts: list[int]) -> bool:
+    """The page's run (lines of `run_counts` words) is one block that runs paragraphs and
+    page furniture together, where trafilatura kept several paragraphs (of `counts` words)
+    apart: less article-like than what it replaces."""
+    theirs = sum(1 for n in counts if n >= dense.PROSE_WORDS)
+    run_words = sum(run_counts)
+    longest = max(run_counts, default=0)
+    return theirs >= 3 and len(run_counts) < theirs and longest >= 0.6 * run_words
 
 
 def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[str]:
@@ -431,8 +471,8 @@ def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[s
     for line, following in zip(lines, lines[1:]):
         if line.heading in (None, "h1") or not 1 <= line.words <= HEADING_MAX_WORDS or line.link_words:
             continue
-        key = normalize_key(line.text)
-        at = kept.get(normalize_key(following.text))
+        key = remembered_key(line.text)
+        at = kept.get(remembered_key(following.text))
         if at is not None and key not in kept and key != title and at not in inserts:
             inserts[at] = line.text
     if not inserts:
@@ -448,7 +488,7 @@ def _headings_back(paragraphs: list[str], lines, headline: str | None) -> list[s
 def _contains_run(paragraphs: list[str], run) -> bool:
     text = normalize_key(" ".join(paragraphs))
     prose = [line for line in run if line.prose]
-    return bool(prose) and sum(normalize_key(line.text) in text for line in prose) >= 0.8 * len(prose)
+    return bool(prose) and sum(remembered_key(line.text) in text for line in prose) >= 0.8 * len(prose)
 
 
 def _standfirst_before(paragraphs: list[str], lines, headline: str | None, markers: Markers) -> list[str]:
@@ -458,12 +498,12 @@ def _standfirst_before(paragraphs: list[str], lines, headline: str | None, marke
     keys = {}
     start = None
     for i, line in enumerate(lines):
-        if line.heading == "h1" or (start is None and len(line.text) < 3 * len(headline) and normalize_key(line.text) == title):
+        if line.heading == "h1" or (start is None and len(line.text) < 3 * len(headline) and remembered_key(line.text) == title):
             start = i
-        elif start is not None and line.words >= 3 and normalize_key(line.text) == first:
+        elif start is not None and line.words >= 3 and remembered_key(line.text) == first:
             keys = {remembered_key(p) for p in paragraphs}
             between = [ln.text for ln in lines[start + 1:i]
-                       if _standfirst_like(ln, markers) and normalize_key(ln.text) not in keys]
+                       if _standfirst_like(ln, markers) and remembered_key(ln.text) not in keys]
             return between + paragraphs if len(between) <= 2 else paragraphs
     return paragraphs
 
@@ -478,8 +518,8 @@ def _standfirst_like(line, markers: Markers) -> bool:
     return line.text.rstrip().endswith((".", "؟", "!", "…")) or line.words >= 12
 
 
-def _is_video(tree, jsonld) -> bool:
-    if any(v.strip().lower().startswith("video") for v in tree.xpath('//meta[@property="og:type"]/@content')):
+def _is_video(head: HeadTags, jsonld) -> bool:
+    if any(v.strip().lower().startswith("video") for v in head.values("meta", "content", ("property", "og:type"))):
         return True
     return any(obj.get("@type") == "VideoObject" or obj.get("@type") == ["VideoObject"] for obj in jsonld)
 
@@ -492,28 +532,37 @@ def _main_text(tree, url, prune_xpaths, fast: bool):
         prune_xpath=prune_xpaths or None)
 
 
-def _words(body) -> int:
-    return len(" ".join(body.itertext()).split()) if body is not None else 0
+def _has_words(body, n: int) -> bool:
+    """len(" ".join(body.itertext()).split()) >= n, counted text by text (the spaces that
+    join them never join two words) and only as far as n."""
+    if body is None:
+        return n <= 0
+    count = 0
+    for text in body.itertext():
+        count += len(text.split())
+        if count >= n:
+            return True
+    return count >= n
 
 
-def _author(tree, jsonld) -> str | None:
+def _author(head: HeadTags, jsonld) -> str | None:
     """The byline the page states for machines: JSON-LD author, then meta tags, unless it
     names the publisher (sites put their own name there). Bylines printed as text
     ("كتب: ...") are the boilerplate step's."""
-    outlets = _outlet_names(tree, jsonld)
+    outlets = _outlet_names(head, jsonld)
     for obj in jsonld:
         names = [n for n in _names(obj.get("author")) if normalize_key(n) not in outlets]
         if names:
             return "، ".join(names)
-    for value in tree.xpath('//meta[@name="author" or @property="article:author" or @name="byl"]/@content'):
+    for value in head.values("meta", "content", ("name", "author"), ("property", "article:author"), ("name", "byl")):
         value = value.strip()
         if value and "://" not in value and len(value.split()) <= 8 and normalize_key(value) not in outlets:
             return value
     return None
 
 
-def _outlet_names(tree, jsonld) -> set[str]:
-    names = {normalize_key(v) for v in tree.xpath('//meta[@property="og:site_name" or @name="application-name"]/@content')}
+def _outlet_names(head: HeadTags, jsonld) -> set[str]:
+    names = {normalize_key(v) for v in head.values("meta", "content", ("property", "og:site_name"), ("name", "application-name"))}
     for obj in jsonld:
         publisher = obj.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
@@ -554,7 +603,7 @@ def _printed_date(tree, headline: str | None) -> str | None:
     body = tree.find("body")
     if body is None:
         return None
-    text = body.text_content()
+    text = _text_of(body)
     at = text.find(headline) if headline else -1
     for part in ((text[at:at + 3000],) if at >= 0 else ()) + (text[:20000],):
         found = find_arabic_date(part) or find_numeric_date(part)
@@ -597,18 +646,19 @@ def _split_on_breaks(el: etree._Element):
                 yield line
 
 
-def _canonical(tree, url: str | None) -> str | None:
-    for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content',
-                  '//meta[@name="og:url"]/@content'):
-        for value in tree.xpath(xpath):
+def _canonical(head: HeadTags, url: str | None) -> str | None:
+    for values in (head.values("link", "href", ("rel", "canonical")),
+                   head.values("meta", "content", ("property", "og:url")),
+                   head.values("meta", "content", ("name", "og:url"))):
+        for value in values:
             value = value.strip()
             if value:
                 return urljoin(url, value) if url else value
     return None
 
 
-def _jsonld_objects(tree):
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+def _jsonld_objects(head: HeadTags):
+    for script in head.elements("script", ("type", "application/ld+json")):
         try:
             data = json.loads(script.text or "")
         except ValueError:
@@ -624,7 +674,7 @@ def _jsonld_objects(tree):
 
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:«»/]\s+|\s*\|\s*|\s*::\s*")
-CHROME = "ancestor-or-self::*[self::nav or self::header or self::footer or self::aside]"
+CHROME = etree.XPath("ancestor-or-self::*[self::nav or self::header or self::footer or self::aside]")
 
 
 def _printed(tree, tags: tuple[str, ...], wanted: list[str]) -> dict[str, str]:
@@ -635,26 +685,26 @@ def _printed(tree, tags: tuple[str, ...], wanted: list[str]) -> dict[str, str]:
     lengths = [len(w) for w in wanted]
     out = {}
     for el in tree.iter(*tags):
-        raw = el.text_content()
+        raw = _text_of(el)
         if not any(0.8 * n <= len(raw) <= 1.25 * n + 20 for n in lengths):
             continue
         key = normalize_key(raw)
-        if key in wanted_keys and not el.xpath(CHROME):
+        if key in wanted_keys and not CHROME(el):
             out.setdefault(key, " ".join(raw.split()))
     return out
 
 
-def _headline(tree, jsonld) -> str | None:
+def _headline(tree, head: HeadTags, jsonld) -> str | None:
     """The article's headline: og:title or JSON-LD headline, else the one <h1>, else the part
     of <title> ("site - headline") that the page prints as text."""
     for obj in jsonld:
         if isinstance(obj.get("headline"), str) and obj["headline"].strip():
             return obj["headline"].strip()
-    for value in tree.xpath('//meta[@property="og:title"]/@content'):
+    for value in head.values("meta", "content", ("property", "og:title")):
         if value.strip():
             # "headline | site" or "section | headline": the site and section are the short part
             return max(TITLE_SEPARATORS.split(value.strip()), key=len).strip() if " | " in value else value.strip()
-    h1 = [" ".join(h.text_content().split()) for h in tree.iter("h1") if h.text_content().strip()]
+    h1 = [" ".join(_text_of(h).split()) for h in tree.iter("h1") if _text_of(h).strip()]
     if len(h1) == 1:
         return h1[0]
     title = " ".join((tree.findtext(".//title") or "").split())
@@ -668,11 +718,10 @@ def _headline(tree, jsonld) -> str | None:
     return title or None
 
 
-def _standfirst(tree, jsonld) -> str | None:
+def _standfirst(tree, head: HeadTags, jsonld) -> str | None:
     """The page's description, when the page also prints it as a paragraph of its own:
     that is the standfirst, which extractors often leave out."""
-    candidates = [v for v in tree.xpath('//meta[@property="og:description"]/@content | '
-                                        '//meta[@name="description"]/@content')]
+    candidates = head.values("meta", "content", ("property", "og:description"), ("name", "description"))
     candidates += [o["description"] for o in jsonld if isinstance(o.get("description"), str)]
     keys = {normalize_key(c): c.strip() for c in candidates if len(c.split()) >= 8}
     if not keys:
@@ -684,22 +733,30 @@ def _standfirst(tree, jsonld) -> str | None:
     return None
 
 
-def _labels(tree, markers: Markers) -> list[tuple[etree._Element, str]]:
+def _labels(tree, markers: Markers) -> tuple[list[tuple[etree._Element, str]], frozenset[str]]:
     """Every element that starts with text of its own that could be a label, with the key of
     that text's start: the one pass in which markers (tags, read also, related, source,
     byline, next story) are looked for. A marker is matched from a key's first word, so an
-    element whose first word starts none is left out here: most of a page's hundreds."""
+    element whose first word starts none is left out here: most of a page's hundreds.
+    And, from the same pass over the page's links, the keys of their texts of two words or
+    more (Extracted.link_keys)."""
     firsts = markers.first_words(*LABEL_KINDS, "next_story")
     out = []
+    link_keys = set()
     for el in tree.iter(*LABEL_TAGS, "a", "font", "td"):
-        text = (el.text or "").strip()
-        if not text and len(el) and el[0].tag != "a":
+        own, children = el.text, len(el)   # each read once: this loop sees most of the page
+        if el.tag == "a":
+            link_key = remembered_key(_text_of(el) if children else (own or ""))   # _text(el)
+            if " " in link_key:   # two words or more: a key's words are joined by single spaces
+                link_keys.add(link_key)
+        text = own.strip() if own else ""
+        if not text and children and el[0].tag != "a":
             text = (el[0].text or "").strip()  # <p><strong>الوسوم:</strong> ...
         if text:
             key = remembered_key(text[:40])
-            if key and key.split(" ", 1)[0] in firsts:
+            if key and key.partition(" ")[0] in firsts:
                 out.append((el, key))
-    return out
+    return out, frozenset(link_keys)
 
 
 def _labelled_line(labels, markers: Markers, kind: str) -> str | None:
@@ -713,17 +770,17 @@ def _labelled_line(labels, markers: Markers, kind: str) -> str | None:
         if not marker or not (el.text or "").strip():
             continue
         line = el
-        if normalize_key(el.text_content()) == marker and el.getparent() is not None:
+        if normalize_key(_text_of(el)) == marker and el.getparent() is not None:
             line = el.getparent()
-        text = " ".join(line.text_content().split())
+        text = " ".join(_text_of(line).split())
         head = text.replace("：", ":").split(":")[0]
         if 2 <= len(text.split()) <= 12 and ":" in text.replace("：", ":") and normalize_key(head) == marker:
             return text
     return None
 
 
-def _article_hint(tree, jsonld) -> bool:
-    og_type = [v.strip().lower() for v in tree.xpath('//meta[@property="og:type"]/@content')]
+def _article_hint(head: HeadTags, jsonld) -> bool:
+    og_type = [v.strip().lower() for v in head.values("meta", "content", ("property", "og:type"))]
     if "article" in og_type:
         return True
     for obj in jsonld:
@@ -734,8 +791,8 @@ def _article_hint(tree, jsonld) -> bool:
     return False
 
 
-def _meta_tags(tree, jsonld) -> list[str]:
-    tags = [v for v in tree.xpath('//meta[@property="article:tag"]/@content') if v.strip()]
+def _meta_tags(head: HeadTags, jsonld) -> list[str]:
+    tags = [v for v in head.values("meta", "content", ("property", "article:tag")) if v.strip()]
     if tags:
         return tags
     for obj in jsonld:
@@ -744,7 +801,7 @@ def _meta_tags(tree, jsonld) -> list[str]:
             return [str(k) for k in kw if str(k).strip()]
         if isinstance(kw, str) and kw.strip():
             return _split_list(kw)
-    for value in tree.xpath('//meta[@name="keywords"]/@content | //meta[@name="news_keywords"]/@content'):
+    for value in head.values("meta", "content", ("name", "keywords"), ("name", "news_keywords")):
         if value.strip():
             return _split_list(value)
     return []
@@ -766,7 +823,7 @@ def _tag_links(tree, labels, markers: Markers) -> list[str]:
         marker = markers.prefix("tags", key)
         if el.tag == "a" or not marker or not (el.text or "").strip():
             continue
-        text = " ".join(el.text_content().split())
+        text = " ".join(_text_of(el).split())
         value = LABEL_VALUE.match(text)
         labelled = value is not None and normalize_key(text[:value.start(1)]) == marker
         if (len(key.split()) > 4 and not labelled) or _after_second_h1(el):
@@ -781,8 +838,8 @@ def _tag_links(tree, labels, markers: Markers) -> list[str]:
             anchors = _nearby_anchors(el, max_words=3)
             if len(anchors) >= 2:
                 return anchors
-    return [a.text_content().strip() for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')
-            if a.text_content().strip()]
+    return [_text_of(a).strip() for a in tree.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]')
+            if _text_of(a).strip()]
 
 
 def _nearby_anchors(el, max_words: int) -> list[str]:
@@ -820,20 +877,21 @@ def _prune_link_boxes(labels, markers: Markers, pruned: Pruned) -> None:
         if markers.prefix("read_also", key):
             max_words = READ_ALSO_BOX_WORDS
         elif markers.is_heading("related", key, extra_words=3) and \
-                len(" ".join((el.text_content() or "").split()).split()) <= len(key.split()) + 1:
+                len(_text_of(el).split()) <= len(key.split()) + 1:
             max_words = RELATED_BOX_WORDS   # a heading of its own: the list is in its box
         else:
             continue
         box = el
         # climb to the smallest ancestor that holds the link(s) the marker points to
-        while box is not None and not box.xpath(".//a") and box.getparent() is not None:
+        while box is not None and next(box.iterdescendants("a"), None) is None and box.getparent() is not None:
             box = box.getparent()
         if box is None or box.tag in ("body", "html", "article", "main"):
             continue
-        text = box.text_content()
-        words = len(text.split())
+        words = len(_text_of(box).split())
+        if not 0 < words <= max_words:
+            continue
         link_words = sum(len(_text(a).split()) for a in box.iter("a"))
-        if 0 < words <= max_words and link_words >= 0.4 * words:
+        if link_words >= 0.4 * words:
             doomed.append((box, f"«{key}» over a box of {words} words, {link_words} of them link text"))
     for box, evidence in doomed:
         if box.getparent() is not None and not any(a is not box and _is_ancestor(a, box) for a, _ in doomed):
@@ -856,16 +914,22 @@ def _prune_next_story(labels, headline: str | None, markers: Markers, pruned: Pr
             box = box.getparent()
         if box is None or box.tag in ("body", "html") or box.getparent() is None:
             continue
-        heads = {normalize_key(h.text_content()) for h in box.iter("h1", "h2", "h3")}
+        heads = {normalize_key(_text_of(h)) for h in box.iter("h1", "h2", "h3")}
         if own and own in heads:
             continue
         pruned.remove(box, "next_story", f"«{key}» over another headline")
 
 
+def _text_of(el) -> str:
+    """el.text_content(), serialised as text rather than asked of XPath: the same string
+    (tests/test_extract_speed.py), a third cheaper."""
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
 def _text(el) -> str:
     """el.text_content(), without its XPath call for an element that holds only text (most
     links: a page has hundreds)."""
-    return (el.text or "") if not len(el) else el.text_content()
+    return (el.text or "") if not len(el) else _text_of(el)
 
 
 def _is_ancestor(ancestor, el) -> bool:

@@ -4,6 +4,7 @@ defined."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipelines.normalize import content_stems
 
@@ -16,7 +17,9 @@ ARABIC_LETTER = re.compile("[\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 LATIN_CODE = re.compile(r"^[A-Z]{2,3}$")
 
 
+@lru_cache(maxsize=1 << 12)
 def words(text: str) -> int:
+    # remembered: the rules ask it of the same few dozen lines of a page some 200 times
     return len(text.split())
 
 

@@ -35,9 +35,10 @@ class Markers:
     # kind -> first word -> markers starting with it, longest first: a line is checked
     # against the few markers that share its first word, not against the whole table.
     by_first_word: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
-    # kind -> one pattern of all its markers as whole words: `contains` is asked of most
-    # lines of every page, and nearly always finds nothing.
-    anywhere: dict[str, re.Pattern] = field(default_factory=dict)
+    # kind -> the words its markers start with, bare or joined to "و": `contains` is asked of
+    # most lines of every page, and nearly always finds nothing; a line with none of these
+    # words holds none of the markers.
+    openers: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self):
         for kind, markers in self.by_kind.items():
@@ -45,9 +46,7 @@ class Markers:
             for marker in markers:
                 index.setdefault(marker.split(" ", 1)[0], []).append(marker)
             self.by_first_word[kind] = {w: tuple(ms) for w, ms in index.items()}
-            if markers:
-                self.anywhere[kind] = re.compile(
-                    r"(?<!\S)و?(?:" + "|".join(map(re.escape, markers)) + r")(?!\S)")
+            self.openers[kind] = frozenset(index) | frozenset("و" + w for w in index)
 
     def first_words(self, *kinds: str) -> frozenset[str]:
         """The words a marker of these kinds can start with: a line starting with any other
@@ -63,8 +62,7 @@ class Markers:
 
     def contains(self, kind: str, key: str) -> str | None:
         """The marker of `kind` found anywhere in `key`, as whole words."""
-        pattern = self.anywhere.get(kind)
-        if pattern is None or not pattern.search(key):
+        if self.openers.get(kind, frozenset()).isdisjoint(_word_set(key)):
             return None
         padded = f" {key} "
         for marker in self.by_kind[kind]:   # the longest marker found, as before
@@ -85,6 +83,12 @@ class Markers:
         if not 0 < len(words) <= max_words or not all(w.isdigit() or w in self.date_words for w in words):
             return False
         return any(w.isdigit() for w in words) or (len(words) <= 6 and bool(RELATIVE & set(words)))
+
+
+@lru_cache(maxsize=4096)
+def _word_set(key: str) -> frozenset[str]:
+    # the same line is asked for several kinds (notice, embed, caption, consent)
+    return frozenset(key.split())
 
 
 def load_markers(path: str | Path | None = None) -> Markers:

@@ -19,14 +19,18 @@ INVISIBLE = re.compile("[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufe
 # Every Unicode space separator and tab become one plain space; newlines are layout.
 SPACES = re.compile(r"[^\S\n]+")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_PRESENTATION_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]+")
 
 
 def _presentation_forms_to_base(text: str) -> str:
     """NFKC only the Arabic presentation-form blocks; NFKC elsewhere would fold
     digits, ligatures and compatibility characters the reader should keep."""
+    if not _PRESENTATION_FORM.search(text):
+        return text   # nearly every paragraph: no substitution to set up
     def fold(m: re.Match[str]) -> str:
         return unicodedata.normalize("NFKC", m.group(0))
-    return re.sub("[\ufb50-\ufdff\ufe70-\ufeff]+", fold, text)
+    return _PRESENTATION_FORMS.sub(fold, text)
 
 
 def normalize_line(text: str, arabic: bool = True) -> str:
@@ -76,7 +80,7 @@ _KEY_TABLE = {
     **{c: None for c in range(0x200B, 0x2010)}, **{c: None for c in range(0x202A, 0x202F)},
     **{c: None for c in range(0x2066, 0x206A)},
 }
-_PRESENTATION_FORM = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+
 # _KEY_TABLE applied as one regular-expression pass for the deletions and a str.replace per
 # folded letter (the digits only when there are some): str.translate looks every character
 # up in the table, five times slower on Arabic text, and keys are made for hundreds of

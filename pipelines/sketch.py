@@ -19,7 +19,8 @@ def shingles(key_text: str, n: int) -> set[bytes]:
     words = key_text.split()
     if len(words) <= n:
         return {" ".join(words).encode("utf-8")} if words else set()
-    return {" ".join(words[i:i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
+    # each run of n words, as n shifted views of the words zipped (no slice a shingle)
+    return {" ".join(run).encode("utf-8") for run in zip(*(words[i:] for i in range(n)))}
 
 
 @lru_cache(maxsize=None)
