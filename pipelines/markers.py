@@ -102,7 +102,7 @@ def load_markers(path: str | Path | None = None) -> Markers:
     by_kind = {}
     for kind in KINDS + LATER_KINDS:
         keys = {normalize_key(m) for m in table.get(kind, [])}
-        by_kind[kind] = tuple(sorted((k for k in keys if k), key=len, reverse=True))
+        by_kind[kind] = tuple(sorted((k for k in keys if k), key=lambda m: (-len(m), m)))
     word_sets = {kind: frozenset(w for v in table.get(kind, []) for w in normalize_key(v).split())
                  for kind in WORD_KINDS}
     return Markers(by_kind, **word_sets)
