@@ -32,7 +32,8 @@ class ReorderBuffer:
         self.outcomes = 0          # pages whose outcome the pipelines have given
         self._finished: set[int] = set()   # finished ahead of their turn
         self._turns: dict[int, defer.Deferred] = {}
-        self._room: defer.Deferred | None = None
+        self._room: defer.Deferred | None = None   # fired at the next outcome
+        self.closed = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -48,11 +49,20 @@ class ReorderBuffer:
     async def room(self) -> int:
         """Waits until fewer than `window` pages are between reading and their outcome;
         returns the next page's number."""
-        while self.read - self.outcomes >= self.window:
-            self._room = defer.Deferred()
-            await maybe_deferred_to_future(self._room)
+        while not self.closed and self.read - self.outcomes >= self.window:
+            await self._next_outcome()
         self.read += 1
         return self.read
+
+    async def drained(self) -> None:
+        """Waits until every page handed over has its outcome."""
+        while not self.closed and self.outcomes < self.read:
+            await self._next_outcome()
+
+    async def _next_outcome(self) -> None:
+        if self._room is None:
+            self._room = defer.Deferred()
+        await maybe_deferred_to_future(self._room)
 
     # --- dedupe ------------------------------------------------------------------------
 
@@ -84,7 +94,7 @@ class ReorderBuffer:
         """Each page handed over ends in exactly one of these signals."""
         self.outcomes += 1
         self.finish(getattr(item, "seq", None))
-        if self._room is not None and not self._room.called:
+        if self._room is not None:
             room, self._room = self._room, None
             self._later(room)
 
@@ -97,8 +107,11 @@ class ReorderBuffer:
 
     def _release_all(self, *args, **kwargs) -> None:
         """The spider closes (a shutdown): nothing waits for a page that will not come."""
-        for waiting in [*self._turns.values(), self._room]:
-            if waiting is not None and not waiting.called:
-                waiting.callback(None)
+        self.closed = True
+        waiting = [*self._turns.values(), self._room]
         self._turns.clear()
+        self._room = None
+        for deferred in waiting:
+            if deferred is not None and not deferred.called:
+                deferred.callback(None)
 

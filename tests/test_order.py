@@ -61,3 +61,18 @@ def test_a_closing_spider_releases_every_waiting_page():
     assert not waiting_room.called and not waiting_turn.called
     buffer._release_all()
     assert waiting_turn.called
+    assert waiting_room.called
+
+
+def test_drained_waits_for_every_outcome():
+    clock = task.Clock()
+    buffer = ReorderBuffer(window=4, clock=clock)
+    for _ in range(2):
+        started(buffer.room())
+    drained = started(buffer.drained())
+    buffer._outcome(Item(1))
+    clock.advance(0)
+    assert not drained.called
+    buffer._outcome(Item(2))
+    clock.advance(0)
+    assert drained.called

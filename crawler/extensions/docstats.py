@@ -112,8 +112,9 @@ class DocStats:
 
     def response_received(self, response, request, spider):
         # An error status goes on to the spider's errback, which counts it as a failed fetch;
-        # robots.txt is the crawler's own business, not one of the site's pages.
-        if response.status >= 400 or urlsplit(response.url).path == "/robots.txt":
+        # robots.txt is the crawler's own business, not one of the site's pages, and so is
+        # the empty data: response `scrapy clean` ends its run with.
+        if response.status >= 400 or response.url.startswith("data:") or urlsplit(response.url).path == "/robots.txt":
             return
         count_page(self.stats, response.url)
 
