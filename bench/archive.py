@@ -27,7 +27,6 @@ Figures, not assertions: the machine should be otherwise quiet.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -39,7 +38,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Measured, median, run_measured, site_generator  # noqa: E402
+from common import ROOT, Measured, Rates, bench_parser, median, run_measured, site_generator  # noqa: E402
 from crawl import failed_log, machine_busy  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -132,7 +131,7 @@ def cli_outcome(work: Path, expected: int) -> tuple[int, str, bool]:
 
 
 @dataclass
-class Result:
+class Result(Rates):
     kind: str
     run: int
     m: Measured
@@ -140,14 +139,6 @@ class Result:
     note: str
     complete: bool
     others: float   # share of all cores used by other processes meanwhile
-
-    @property
-    def rate(self) -> float:
-        return self.pages / self.m.wall if self.m.wall else 0.0
-
-    @property
-    def cpu_page(self) -> float:
-        return self.m.cpu / self.pages if self.pages else float("nan")
 
 
 def run_one(kind: str, run: int, source: Path, work: Path, expected: int) -> Result:
@@ -211,13 +202,7 @@ def report(results: list[Result], manifest: dict, warc: Path, runs: int) -> None
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pages", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--runs", type=int, default=2)
-    ap.add_argument("--kinds", default="archive,files,cli", help="which runs (default: all three)")
-    ap.add_argument("--keep", type=Path, help="keep the runs' logs and outputs here (default: a temporary folder)")
-    args = ap.parse_args()
+    args = bench_parser(__doc__, "archive,files,cli").parse_args()
     kinds = [k for k in args.kinds.split(",") if k in KINDS]
 
     gen = site_generator()

@@ -2,6 +2,7 @@
 memory, its CPU time, free loopback ports, a throwaway redis-server."""
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import resource
@@ -138,6 +139,21 @@ class Measured:
     samples: list[tuple[float, int, object]] = field(default_factory=list)   # (t, rss, probe())
 
 
+class Rates:
+    """Pages/s and CPU seconds per page of a measured run (one with `pages` and `m`)."""
+
+    pages: int
+    m: Measured
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.m.wall if self.m.wall else 0.0
+
+    @property
+    def cpu_page(self) -> float:
+        return self.m.cpu / self.pages if self.pages else float("nan")
+
+
 def run_measured(cmd: list[str], *, cwd: Path = ROOT, env: dict | None = None, log: Path | None = None,
                  interval: float = 0.1, probe: Callable[[], object] | None = None,
                  timeout: float = 3600) -> Measured:
@@ -208,3 +224,15 @@ class RedisServer:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait()
+
+
+def bench_parser(doc: str, kinds: str) -> argparse.ArgumentParser:
+    """The options of the runs on the generated site: its size and seed, how many rounds,
+    which kinds of run, where to keep what they wrote."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--kinds", default=kinds, help="which runs (default: all)")
+    ap.add_argument("--keep", type=Path, help="keep the runs' logs and outputs here (default: a temporary folder)")
+    return ap

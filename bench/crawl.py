@@ -25,7 +25,6 @@ share of all cores that processes outside the run and nginx used meanwhile.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -36,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Measured, median, run_measured, site_generator, tree_pids  # noqa: E402
+from common import ROOT, Measured, Rates, bench_parser, median, run_measured, site_generator, tree_pids  # noqa: E402
 from nginx import serve  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -127,19 +126,11 @@ def machine_busy() -> int:
     return sum(fields) - fields[3] - fields[4]
 
 
-class Result:
+class Result(Rates):
     def __init__(self, kind: str, run: int, m: Measured, pages: int, note: str, nginx_cpu: float, complete: bool,
                  load: float):
         self.kind, self.run, self.m, self.pages, self.note = kind, run, m, pages, note
         self.nginx_cpu, self.complete, self.load = nginx_cpu, complete, load
-
-    @property
-    def rate(self) -> float:
-        return self.pages / self.m.wall if self.m.wall else 0.0
-
-    @property
-    def cpu_page(self) -> float:
-        return self.m.cpu / self.pages if self.pages else float("nan")
 
 
 def scrapy_outcome(work: Path, expected: int) -> tuple[int, str, bool]:
@@ -298,15 +289,10 @@ def report(results: list[Result], manifest: dict, extract_cpu: float, runs: int,
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pages", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--runs", type=int, default=2)
+    ap = bench_parser(__doc__, "bare,full,traf")
     ap.add_argument("--sample", type=int, default=100, help="pages for extraction alone and the per-stage figures")
-    ap.add_argument("--kinds", default="bare,full,traf", help="which runs (default: all three)")
     ap.add_argument("--no-stages", action="store_true", help="skip bench/stages.py")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up runs (crawls that find no article)")
-    ap.add_argument("--keep", type=Path, help="keep the runs' logs, feeds and state here (default: a temporary folder)")
     args = ap.parse_args()
     kinds = [k for k in args.kinds.split(",") if k in KINDS]
 
