@@ -101,7 +101,9 @@ def test_a_10_mb_page_costs_its_deadline_not_the_crawl(tmp_path):
     pages = tmp_path / "pages"
     write_articles(pages, 40)
     (pages / "big.html").write_text(big_page(10), encoding="utf-8")
-    kept, report, log = clean_pages(tmp_path, pages, "CLEANING_PAGE_TIMEOUT=20")
+    # A deadline well below the big page's time (~20 s on 2 cores; it was past 300 s),
+    # well above a small page's (~20 ms)
+    kept, report, log = clean_pages(tmp_path, pages, "CLEANING_PAGE_TIMEOUT=5")
     assert kept == sorted(f"{n}.html" for n in range(40))
     assert report["dropped"] == {"cleaning_timeout": 1}
     assert "big.html" in log
